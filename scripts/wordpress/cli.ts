@@ -1,0 +1,137 @@
+/**
+ * A local WordPress for humans:
+ *
+ *   node --import tsx scripts/wordpress/cli.ts provision [--fresh] [--port N] [--plugin DIR]
+ *       [--gateway URL] [--site-id ID] [--secret S] [--admin-password P] [--dir DIR]
+ *   node --import tsx scripts/wordpress/cli.ts start [--port N] [--workers N] [--dir DIR]
+ *   node --import tsx scripts/wordpress/cli.ts stop [--dir DIR]
+ *   node --import tsx scripts/wordpress/cli.ts status [--dir DIR]
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { defaultSiteDir } from "./paths.ts";
+import { provisionWordPress } from "./provision.ts";
+import { readRunning, serverLogFile, startWordPress, stopWordPress } from "./server.ts";
+import { readSiteState } from "./site-state.ts";
+
+const usage = `usage: node --import tsx scripts/wordpress/cli.ts <command> [options]
+
+commands:
+  provision   build or update the local site (downloads WordPress the first time)
+  start       serve it in the background with PHP's built-in server
+  stop        stop that server
+  status      print the site's URLs, login and whether it is served
+
+options:
+  --dir DIR             site directory (default .cache/wp-site)
+  --fresh               provision: wipe the site first (downloads stay cached)
+  --port N              provision: site port (default 8881); start: port to serve on
+  --plugin DIR          provision: plugin folder to install (default plugin/)
+  --gateway URL         provision: SLUICE_GATEWAY_URL (default http://127.0.0.1:8787)
+  --site-id ID          provision: SLUICE_SITE_ID (default local)
+  --secret S            provision: SLUICE_SITE_SECRET (default generated once)
+  --admin-password P    provision: admin password (default generated once)
+  --workers N           start: PHP_CLI_SERVER_WORKERS (default 4)`;
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new Error(`--${name} needs a positive integer`);
+  return parsed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dir: { type: "string" },
+      fresh: { type: "boolean" },
+      port: { type: "string" },
+      plugin: { type: "string" },
+      gateway: { type: "string" },
+      "site-id": { type: "string" },
+      secret: { type: "string" },
+      "admin-password": { type: "string" },
+      workers: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const command = positionals[0];
+  const dir = path.resolve(values.dir ?? defaultSiteDir);
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case "provision": {
+      const site = await provisionWordPress({
+        dir,
+        fresh: values.fresh ?? false,
+        port: integer(values.port, "port"),
+        pluginSource: values.plugin,
+        gatewayUrl: values.gateway,
+        siteId: values["site-id"],
+        siteSecret: values.secret,
+        adminPassword: values["admin-password"],
+      });
+      printSite(dir);
+      console.log(`\nServe it with: node --import tsx scripts/wordpress/cli.ts start`);
+      return site.pageUrl ? 0 : 1;
+    }
+    case "start": {
+      const server = await startWordPress({
+        dir,
+        port: integer(values.port, "port"),
+        workers: integer(values.workers, "workers"),
+      });
+      console.log(`Serving ${server.url} (pid ${server.pid}); log: ${server.serverLog}`);
+      console.log(`Stop it with: node --import tsx scripts/wordpress/cli.ts stop`);
+      return 0;
+    }
+    case "stop": {
+      const stopped = await stopWordPress(dir);
+      console.log(stopped ? `Stopped the server of ${dir}` : `No server is running for ${dir}`);
+      return 0;
+    }
+    case "status":
+      return printSite(dir) ? 0 : 1;
+    default:
+      console.error(`unknown command: ${command}\n\n${usage}`);
+      return 2;
+  }
+}
+
+function printSite(dir: string): boolean {
+  const state = readSiteState(dir);
+  if (!state) {
+    console.log(`No site provisioned in ${dir}`);
+    return false;
+  }
+  const running = readRunning(dir);
+  console.log(
+    [
+      `Site:       ${state.siteUrl}  (WordPress ${state.wordPressVersion}, ${dir})`,
+      `Chat page:  ${state.pageUrl}`,
+      `Admin:      ${state.siteUrl}/wp-admin/  user ${state.adminUser}  password ${state.adminPassword}`,
+      `Plugin:     ${state.pluginFile ?? "none installed"}`,
+      `Gateway:    ${state.gatewayUrl}  (site id ${state.siteId})`,
+      `PHP log:    ${path.join(dir, "wp-content", "debug.log")}`,
+      running
+        ? `Server:     running at ${running.url} (pid ${running.pid}); log ${serverLogFile(dir)}`
+        : "Server:     not running",
+    ].join("\n"),
+  );
+  return true;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

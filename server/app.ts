@@ -1,0 +1,78 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import { checkSignature } from "./http/auth.ts";
+import { assignRequestId, context } from "./http/context.ts";
+import { sendError } from "./http/errors.ts";
+import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
+import { chatRoute } from "./http/routes/chat.ts";
+import type { Logger } from "./logger.ts";
+import { priceWith, type Services } from "./services.ts";
+
+export const VERSION = "0.1.0";
+
+export function createApp(services: Services, logger: Logger): express.Express {
+  const { config } = services;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", version: VERSION, streaming: config.streaming });
+  });
+
+  const v1 = express.Router();
+  v1.use(assignRequestId);
+  // The raw body is kept as a Buffer: the signature covers its exact bytes.
+  v1.use(express.raw({ type: () => true, limit: config.maxBodyBytes }));
+  v1.use(
+    checkSignature({
+      sites: services.sites,
+      nonces: services.nonces,
+      windowSeconds: config.signatureWindowSeconds,
+    }),
+  );
+  v1.post(
+    "/chat",
+    chatRoute({
+      deps: { router: services.router, ledger: services.ledger, price: priceWith(services.prices) },
+      streaming: config.streaming,
+      maxInputChars: config.maxInputChars,
+      keepAliveMs: config.keepAliveMs,
+    }),
+  );
+  v1.get("/models", modelsRoute(services.catalog, services.registry));
+  v1.get("/usage", usageRoute(services.usage));
+  app.use("/v1", v1);
+
+  app.use((req: Request, res: Response) => {
+    const requestId = context(res).requestId ?? "none";
+    sendError(res, 404, "not_found", `no route for ${req.method} ${req.path}`, requestId);
+  });
+
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const requestId = context(res).requestId ?? "none";
+    const status = httpStatusOf(error);
+    if (status === 413) {
+      sendError(res, 413, "body_too_large", `the body exceeds ${config.maxBodyBytes} bytes`, requestId);
+      return;
+    }
+    if (status !== undefined && status >= 400 && status < 500) {
+      sendError(res, status, "invalid_request", "the request could not be read", requestId);
+      return;
+    }
+    logger.error({ err: error, requestId }, "unhandled error");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(res, 500, "internal_error", "the gateway failed; see its log", requestId);
+  });
+  return app;
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error === "object" && error !== null && "status" in error) {
+    const status = (error as { status: unknown }).status;
+    if (typeof status === "number") return status;
+  }
+  return undefined;
+}

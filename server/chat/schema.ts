@@ -1,0 +1,93 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+
+export const MAX_MESSAGES = 100;
+
+const messageSchema = z.strictObject({
+  role: z.enum(["system", "user", "assistant"], {
+    error: (issue) =>
+      `must be "system", "user" or "assistant", got ${JSON.stringify(issue.input ?? null)}`,
+  }),
+  content: z
+    .string({ error: "must be a string" })
+    .refine((text) => text.trim().length > 0, "must not be empty"),
+});
+
+/** An opaque, hashed visitor id: never a raw IP address or e-mail address. */
+const visitorSchema = z
+  .string({ error: "must be a string" })
+  .min(8, "must be at least 8 characters (a hashed visitor id)")
+  .max(128, "must be at most 128 characters")
+  .regex(/^[A-Za-z0-9._:-]+$/, "may only hold letters, digits, '.', '_', ':' and '-'")
+  .refine((value) => !value.includes("@"), "must be a hashed visitor id, not an e-mail address")
+  .refine((value) => isIP(value) === 0, "must be a hashed visitor id, not an IP address");
+
+export function chatRequestSchema(limits: { maxInputChars: number }) {
+  return z
+    .strictObject({
+      messages: z
+        .array(messageSchema, {
+          error: (issue) =>
+            issue.input === undefined ? "is required" : "must be an array of messages",
+        })
+        .min(1, "must hold at least one message")
+        .max(MAX_MESSAGES, `must hold at most ${MAX_MESSAGES} messages`),
+      model: z
+        .string({ error: "must be a string" })
+        .regex(/^(auto|[a-z]+\/\S+)$/, 'must be "auto" or "provider/model", e.g. "openai/gpt-4o-mini"')
+        .optional(),
+      max_tokens: z
+        .number({ error: "must be a number" })
+        .int("must be a whole number")
+        .min(1, "must be at least 1")
+        .optional(),
+      temperature: z
+        .number({ error: "must be a number" })
+        .min(0, "must be from 0 to 2")
+        .max(2, "must be from 0 to 2")
+        .optional(),
+      stream: z.boolean({ error: "must be true or false" }).optional(),
+      user: visitorSchema.optional(),
+    })
+    .superRefine((request, context) => {
+      const total = request.messages.reduce((sum, message) => sum + message.content.length, 0);
+      if (total > limits.maxInputChars) {
+        context.addIssue({
+          code: "custom",
+          path: ["messages"],
+          message: `hold ${total} characters in all; the limit is ${limits.maxInputChars}`,
+        });
+      }
+      if (!request.messages.some((message) => message.role !== "system")) {
+        context.addIssue({
+          code: "custom",
+          path: ["messages"],
+          message: "must hold at least one user message besides system messages",
+        });
+      }
+    });
+}
+
+export type ChatRequest = z.infer<ReturnType<typeof chatRequestSchema>>;
+
+/** One line naming each wrong field and why, e.g. `messages[1].role: must be ...`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = issue.path.length > 0 ? formatPath(issue.path) : "body";
+      if (issue.code === "unrecognized_keys") {
+        return `${where}: unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+      }
+      return `${where}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path
+    .map((part, index) =>
+      typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`,
+    )
+    .join("");
+}

@@ -1,0 +1,102 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { PROVIDER_IDS, type ProviderId, type ProviderSettings } from "./providers/types.ts";
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  dbPath: string;
+  /** Where the vault's master key lives when SLUICE_VAULT_KEY is not set. */
+  vaultKeyPath: string;
+  vaultKey: string | undefined;
+  providers: Record<ProviderId, ProviderSettings>;
+  /** false: every answer is buffered, whatever the request asks (no code change needed). */
+  streaming: boolean;
+  maxInputChars: number;
+  maxBodyBytes: number;
+  defaultMaxTokens: number;
+  keepAliveMs: number;
+  firstByteTimeoutMs: number;
+  retryAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Candidate models for `model: "auto"`, in order of preference. */
+  autoModels: string[];
+  signatureWindowSeconds: number;
+  demoDelayMs: number;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Loads `.env` from the working directory when present (never overrides real env). */
+export function loadDotEnv(cwd: string = process.cwd()): void {
+  const file = resolve(cwd, ".env");
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const dataDir = resolve(env.SLUICE_DATA_DIR ?? "data");
+  const providers = {} as Record<ProviderId, ProviderSettings>;
+  for (const id of PROVIDER_IDS) {
+    const prefix = `SLUICE_${id.toUpperCase()}`;
+    const settings: ProviderSettings = {};
+    const apiKey = env[`${prefix}_API_KEY`];
+    const baseUrl = id === "bedrock" ? env.SLUICE_BEDROCK_ENDPOINT : env[`${prefix}_BASE_URL`];
+    if (apiKey) settings.apiKey = apiKey;
+    if (baseUrl) settings.baseUrl = baseUrl;
+    if (id === "bedrock") settings.region = env.SLUICE_BEDROCK_REGION ?? env.AWS_REGION ?? "us-east-1";
+    providers[id] = settings;
+  }
+  return {
+    port: integer(env, "SLUICE_PORT", 8787, 0, 65535),
+    host: env.SLUICE_HOST ?? "127.0.0.1",
+    dbPath: resolve(env.SLUICE_DB ?? resolve(dataDir, "sluice.db")),
+    vaultKeyPath: resolve(env.SLUICE_VAULT_KEY_FILE ?? resolve(dataDir, "vault.key")),
+    vaultKey: env.SLUICE_VAULT_KEY,
+    providers,
+    streaming: boolean(env, "SLUICE_STREAMING", true),
+    maxInputChars: integer(env, "SLUICE_MAX_INPUT_CHARS", 100_000, 1, 10_000_000),
+    maxBodyBytes: integer(env, "SLUICE_MAX_BODY_BYTES", 1_000_000, 1_000, 100_000_000),
+    defaultMaxTokens: integer(env, "SLUICE_DEFAULT_MAX_TOKENS", 1024, 1, 1_000_000),
+    keepAliveMs: integer(env, "SLUICE_KEEPALIVE_MS", 15_000, 10, 3_600_000),
+    firstByteTimeoutMs: integer(env, "SLUICE_FIRST_BYTE_TIMEOUT_MS", 60_000, 10, 3_600_000),
+    retryAttempts: integer(env, "SLUICE_RETRY_ATTEMPTS", 3, 1, 10),
+    retryBaseDelayMs: integer(env, "SLUICE_RETRY_BASE_DELAY_MS", 250, 0, 60_000),
+    retryMaxDelayMs: integer(env, "SLUICE_RETRY_MAX_DELAY_MS", 8_000, 0, 120_000),
+    autoModels: list(env.SLUICE_AUTO_MODELS),
+    signatureWindowSeconds: integer(env, "SLUICE_SIGNATURE_WINDOW_S", 300, 1, 3600),
+    demoDelayMs: integer(env, "SLUICE_DEMO_DELAY_MS", 30, 0, 10_000),
+    logLevel: env.SLUICE_LOG_LEVEL ?? "info",
+  };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "on", "yes"].includes(raw)) return true;
+  if (["0", "false", "off", "no"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function list(raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}

@@ -1,0 +1,29 @@
+import type { Response } from "express";
+
+/** A failure the gateway answers with its own HTTP status and error envelope. */
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = "GatewayError";
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+/** The JSON error envelope of DESIGN.md: {"error":{"code","message","request_id"}}. */
+export function sendError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  res.status(status).set(headers).json({ error: { code, message, request_id: requestId } });
+}

@@ -1,0 +1,89 @@
+import type { Request, Response } from "express";
+import { type ChatDeps, runChat } from "../../chat/pipeline.ts";
+import { type ChatRequest, chatRequestSchema, describeIssues } from "../../chat/schema.ts";
+import { ProviderError } from "../../providers/errors.ts";
+import { context } from "../context.ts";
+import { GatewayError, sendError } from "../errors.ts";
+import { BufferedSink, StreamingSink } from "../sinks.ts";
+
+export interface ChatRouteOptions {
+  deps: ChatDeps;
+  streaming: boolean;
+  maxInputChars: number;
+  keepAliveMs: number;
+}
+
+/** POST /v1/chat: streaming by default, buffered with "stream": false or when streaming is off. */
+export function chatRoute(options: ChatRouteOptions) {
+  const schema = chatRequestSchema({ maxInputChars: options.maxInputChars });
+
+  return async (req: Request, res: Response): Promise<void> => {
+    const { requestId, siteId, receivedAt } = context(res);
+    let request: ChatRequest;
+    try {
+      request = parseBody(req, schema);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      sendError(res, error.status, error.code, error.message, requestId);
+      return;
+    }
+
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort(new Error("the client went away"));
+    });
+    const streamed = options.streaming && request.stream !== false;
+    const sink = streamed ? new StreamingSink(res, options.keepAliveMs) : new BufferedSink();
+    const input = { requestId, siteId, request, streamed, signal: abort.signal, receivedAt };
+    try {
+      await runChat(options.deps, input, sink);
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      if (error instanceof GatewayError) {
+        sendError(res, error.status, error.code, error.message, requestId, error.headers);
+      } else if (error instanceof ProviderError) {
+        const headers: Record<string, string> =
+          error.retryAfterMs === undefined
+            ? {}
+            : { "Retry-After": String(Math.ceil(error.retryAfterMs / 1000)) };
+        sendError(res, error.httpStatus, error.code, error.message, requestId, headers);
+      } else {
+        throw error;
+      }
+      return;
+    }
+    if (sink instanceof BufferedSink && !res.headersSent) {
+      if (sink.error) {
+        sendError(res, 502, sink.error.code, sink.error.message, requestId);
+      } else {
+        res.status(200).json(sink.answer);
+      }
+    }
+  };
+}
+
+function parseBody(req: Request, schema: ReturnType<typeof chatRequestSchema>): ChatRequest {
+  if (!req.is("application/json")) {
+    throw new GatewayError(
+      400,
+      "invalid_content_type",
+      `Content-Type must be application/json, got ${req.get("content-type") ?? "none"}`,
+    );
+  }
+  const raw = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : "unreadable";
+    throw new GatewayError(400, "invalid_json", `the body is not valid JSON: ${reason}`);
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new GatewayError(400, "invalid_request", "body: must be a JSON object");
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new GatewayError(400, "invalid_request", describeIssues(result.error));
+  }
+  return result.data;
+}

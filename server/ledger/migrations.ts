@@ -1,0 +1,55 @@
+/**
+ * Schema history. Append only: a released migration is never edited.
+ * Money is integer picoUSD (1e-12 USD); times are unix milliseconds.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sites (
+    id TEXT PRIMARY KEY,
+    secret_sealed TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    secret_rotated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE nonces (
+    site_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, nonce)
+  ) WITHOUT ROWID;
+  CREATE INDEX nonces_expiry ON nonces (expires_at);
+
+  CREATE TABLE provider_keys (
+    provider TEXT PRIMARY KEY,
+    key_sealed TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    visitor TEXT,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    requested_model TEXT NOT NULL,
+    streamed INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    usage_source TEXT,
+    cost_picousd INTEGER NOT NULL DEFAULT 0,
+    priced INTEGER NOT NULL DEFAULT 1,
+    provider_cost_picousd INTEGER,
+    finish_reason TEXT,
+    error_code TEXT,
+    latency_ms INTEGER,
+    ttfc_ms INTEGER,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX requests_site_time ON requests (site_id, started_at);
+  `,
+];

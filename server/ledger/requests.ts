@@ -1,0 +1,88 @@
+import type { TokenUsage } from "../providers/types.ts";
+import type { Db } from "./db.ts";
+
+export type RequestStatus = "open" | "ok" | "aborted" | "error" | "interrupted";
+export type UsageSource = "reported" | "estimated" | "none";
+
+export interface OpenedRequest {
+  id: string;
+  siteId: string;
+  visitor: string | undefined;
+  provider: string;
+  model: string;
+  requestedModel: string;
+  streamed: boolean;
+  startedAt: number;
+}
+
+export interface SettledRequest {
+  status: Exclude<RequestStatus, "open">;
+  usage: TokenUsage;
+  usageSource: UsageSource;
+  costPicoUsd: number;
+  priced: boolean;
+  providerCostPicoUsd: number | undefined;
+  finishReason: string | null;
+  errorCode: string | null;
+  latencyMs: number;
+  ttfcMs: number | null;
+  finishedAt: number;
+  /** The model that actually answered (it may differ from the planned one after failover). */
+  provider: string;
+  model: string;
+}
+
+/**
+ * One row per request. The row is written when the request starts (status
+ * "open") and settled in a `finally`, so aborts and errors are billed; rows a
+ * crash left open are marked "interrupted" at the next start-up.
+ */
+export class RequestLedger {
+  readonly #open;
+  readonly #settle;
+  readonly #interrupt;
+
+  constructor(db: Db) {
+    this.#open = db.prepare(
+      `INSERT INTO requests (id, site_id, visitor, provider, model, requested_model, streamed, status, started_at)
+       VALUES (@id, @siteId, @visitor, @provider, @model, @requestedModel, @streamed, 'open', @startedAt)`,
+    );
+    this.#settle = db.prepare(
+      `UPDATE requests SET status = @status, provider = @provider, model = @model,
+         input_tokens = @inputTokens, output_tokens = @outputTokens,
+         cache_read_tokens = @cacheReadTokens, cache_write_tokens = @cacheWriteTokens,
+         reasoning_tokens = @reasoningTokens, usage_source = @usageSource,
+         cost_picousd = @costPicoUsd, priced = @priced, provider_cost_picousd = @providerCostPicoUsd,
+         finish_reason = @finishReason, error_code = @errorCode, latency_ms = @latencyMs,
+         ttfc_ms = @ttfcMs, finished_at = @finishedAt
+       WHERE id = @id`,
+    );
+    this.#interrupt = db.prepare(
+      "UPDATE requests SET status = 'interrupted', finished_at = ? WHERE status = 'open' AND started_at < ?",
+    );
+  }
+
+  open(request: OpenedRequest): void {
+    this.#open.run({
+      ...request,
+      visitor: request.visitor ?? null,
+      streamed: request.streamed ? 1 : 0,
+    });
+  }
+
+  settle(id: string, outcome: SettledRequest): void {
+    const { usage, ...rest } = outcome;
+    this.#settle.run({
+      id,
+      ...rest,
+      ...usage,
+      priced: outcome.priced ? 1 : 0,
+      providerCostPicoUsd: outcome.providerCostPicoUsd ?? null,
+    });
+  }
+
+  /** Marks rows left open by a crash (started before `before`) as interrupted. */
+  interruptOpen(before: number, now: number = Date.now()): number {
+    return this.#interrupt.run(now, before).changes;
+  }
+}

@@ -1,0 +1,20 @@
+import type { FinishReason } from "../types.ts";
+
+/** Maps ConverseStream's `messageStop.stopReason` to the canonical finish reason. */
+export function toFinishReason(stopReason: string | null): FinishReason {
+  switch (stopReason) {
+    case "end_turn":
+    case "stop_sequence":
+      return "stop";
+    case "max_tokens":
+    case "model_context_window_exceeded":
+      return "length";
+    case "content_filtered":
+    case "guardrail_intervened":
+      return "content_filter";
+    case "tool_use":
+      return "tool_calls";
+    default:
+      return "other";
+  }
+}

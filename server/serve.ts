@@ -1,0 +1,49 @@
+import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import { createApp } from "./app.ts";
+import type { GatewayConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { createServices, type Services } from "./services.ts";
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: Server;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Starts the gateway: opens the database, reclaims rows a crash left open, listens. */
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const logger = createLogger(config.logLevel);
+  const services = createServices(config);
+  const interrupted = services.ledger.interruptOpen(Date.now());
+  if (interrupted > 0) logger.warn({ interrupted }, "marked requests left open by a crash as interrupted");
+
+  const server = createServer({ noDelay: true }, createApp(services, logger));
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, db: config.dbPath, streaming: config.streaming }, "sluice gateway listening");
+
+  return {
+    url,
+    port,
+    server,
+    services,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          services.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}

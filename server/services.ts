@@ -1,0 +1,72 @@
+import type { GatewayConfig } from "./config.ts";
+import { type Db, openDatabase } from "./ledger/db.ts";
+import { NonceStore } from "./ledger/nonces.ts";
+import { RequestLedger } from "./ledger/requests.ts";
+import { SiteStore } from "./ledger/sites.ts";
+import { UsageReports } from "./ledger/usage.ts";
+import { costOf } from "./pricing/cost.ts";
+import { loadPriceBook, type PriceBook } from "./pricing/prices.ts";
+import { ProviderRegistry } from "./providers/registry.ts";
+import { ModelCatalog } from "./routing/catalog.ts";
+import { Router } from "./routing/router.ts";
+import { ProviderKeyStore } from "./vault/provider-keys.ts";
+import { Vault } from "./vault/vault.ts";
+
+/** Everything the gateway is made of, wired once from its configuration. */
+export interface Services {
+  config: GatewayConfig;
+  db: Db;
+  vault: Vault;
+  sites: SiteStore;
+  nonces: NonceStore;
+  providerKeys: ProviderKeyStore;
+  prices: PriceBook;
+  registry: ProviderRegistry;
+  catalog: ModelCatalog;
+  router: Router;
+  ledger: RequestLedger;
+  usage: UsageReports;
+  close(): void;
+}
+
+export function createServices(config: GatewayConfig): Services {
+  const db = openDatabase(config.dbPath);
+  const vault = Vault.open({ key: config.vaultKey, keyPath: config.vaultKeyPath });
+  const providerKeys = new ProviderKeyStore(db, vault);
+  const prices = loadPriceBook();
+  const registry = new ProviderRegistry(config, providerKeys);
+  const catalog = new ModelCatalog(prices);
+  const router = new Router(registry, catalog, {
+    retry: {
+      attempts: config.retryAttempts,
+      baseDelayMs: config.retryBaseDelayMs,
+      maxDelayMs: config.retryMaxDelayMs,
+    },
+    firstByteTimeoutMs: config.firstByteTimeoutMs,
+    defaultMaxTokens: config.defaultMaxTokens,
+    autoModels: config.autoModels,
+  });
+  return {
+    config,
+    db,
+    vault,
+    sites: new SiteStore(db, vault),
+    nonces: new NonceStore(db),
+    providerKeys,
+    prices,
+    registry,
+    catalog,
+    router,
+    ledger: new RequestLedger(db),
+    usage: new UsageReports(db),
+    close: () => db.close(),
+  };
+}
+
+/** The price function the chat pipeline bills with. */
+export function priceWith(prices: PriceBook) {
+  return (provider: Parameters<typeof costOf>[0], model: string, usage: Parameters<typeof costOf>[2]) => {
+    const { costPicoUsd, priced } = costOf(provider, model, usage, prices);
+    return { costPicoUsd, priced };
+  };
+}
