@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { openDatabase } from "./ledger/db.ts";
 import { SiteError, SiteStore } from "./ledger/sites.ts";
 import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
+import { signedHeaders } from "./http/signature.ts";
 import { startGateway } from "./serve.ts";
 import { ProviderKeyStore } from "./vault/provider-keys.ts";
 import { Vault } from "./vault/vault.ts";
@@ -15,6 +16,8 @@ Usage:
   sluice site list                          list registered sites
   sluice site rotate-secret <id> [--secret S]
                                             give a site a new secret; prints it
+  sluice sign <site> <METHOD> <path> [body]
+                                            print signature headers as curl -H flags
   sluice key set <provider> [--value K]     store a provider API key in the encrypted vault
                                             (reads the key from stdin when --value is absent)
   sluice key list                           providers with a stored key (never the keys)
@@ -75,6 +78,19 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+    }
+    if (command === "sign") {
+      const [, siteId, method, path, body = ""] = positionals;
+      if (!siteId || !method || !path) throw new UsageError("usage: sluice sign <site> <METHOD> <path> [body]");
+      const secret = new SiteStore(db, vault).secretFor(siteId);
+      if (secret === undefined) throw new UsageError(`no site "${siteId}"; add it with: sluice site add ${siteId}`);
+      const headers = signedHeaders({ siteId, secret, method, path, body });
+      console.log(
+        Object.entries(headers)
+          .map(([name, value]) => `-H${name}:${value}`)
+          .join(" "),
+      );
+      return 0;
     }
     if (command === "key") {
       const keys = new ProviderKeyStore(db, vault);

@@ -1,12 +1,10 @@
 import {
-  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
-  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -14,6 +12,7 @@ import {
 import path from "node:path";
 import { trixieSources, wordPressSuite } from "./apt-sources.ts";
 import { hasCommand, missingToolHint, run } from "./commands.ts";
+import { copyTree, publishTree, removeTree } from "./files.ts";
 import { type Logger, timedStep } from "./log.ts";
 
 /**
@@ -50,13 +49,14 @@ export async function ensureWordPressCore(cacheDir: string, log: Logger): Promis
   for (const tool of ["apt-get", "dpkg-deb"]) {
     if (!(await hasCommand(tool))) throw new Error(missingToolHint(tool));
   }
-  const workDir = path.join(cacheDir, "wordpress-debian");
+  // Private to this process, so that concurrent first runs do not collide.
+  const workDir = path.join(cacheDir, `wordpress-debian.${process.pid}`);
   const debsDir = await downloadCorePackages(workDir, log);
-  const building = `${coreDir}.partial`;
-  rmSync(building, { recursive: true, force: true });
+  const building = `${coreDir}.partial.${process.pid}`;
+  await removeTree(building);
   await timedStep(log, "Unpacking WordPress core", async () => {
     const unpacked = path.join(workDir, "unpacked");
-    rmSync(unpacked, { recursive: true, force: true });
+    await removeTree(unpacked);
     mkdirSync(unpacked, { recursive: true });
     for (const deb of readdirSync(debsDir).filter((name) => name.endsWith(".deb"))) {
       await run("dpkg-deb", ["-x", path.join(debsDir, deb), unpacked]);
@@ -67,8 +67,8 @@ export async function ensureWordPressCore(cacheDir: string, log: Logger): Promis
     rmSync(path.join(tree, "wp-config.php"), { force: true });
     rmSync(path.join(tree, ".htaccess"), { force: true });
     repointAbsoluteLinks(tree, unpacked);
-    cpSync(tree, building, { recursive: true, dereference: true });
-    rmSync(unpacked, { recursive: true, force: true });
+    await copyTree(tree, building, { dereference: true });
+    await removeTree(unpacked);
   });
   const version = readCoreVersion(building);
   const [major = 0, minor = 0] = version.split(".").map(Number);
@@ -76,9 +76,8 @@ export async function ensureWordPressCore(cacheDir: string, log: Logger): Promis
   if (major < minimumMajor || (major === minimumMajor && minor < minimumMinor)) {
     throw new Error(`Debian ${wordPressSuite} gave WordPress ${version}; 6.6 or newer is needed`);
   }
-  rmSync(coreDir, { recursive: true, force: true });
-  renameSync(building, coreDir);
-  rmSync(workDir, { recursive: true, force: true });
+  await publishTree(building, coreDir, path.join("wp-includes", "version.php"));
+  await removeTree(workDir);
   log(`WordPress ${version} core: cached in ${coreDir}`);
   return { dir: coreDir, version };
 }

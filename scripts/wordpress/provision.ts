@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { ensureWordPressCore } from "./core.ts";
+import { copyTree, removeTree } from "./files.ts";
 import { type InstallConfig, runInstallPhase } from "./install-phases.ts";
 import { type Logger, printLine, seconds, timedStep } from "./log.ts";
 import {
@@ -113,7 +114,7 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
   }
   if (options.fresh && existsSync(dir)) {
     log(`Wiping ${dir} (fresh site; caches kept)`);
-    rmSync(dir, { recursive: true, force: true });
+    await removeTree(dir);
   }
   const previous = readSiteState(dir);
   const siteUrl = (
@@ -142,8 +143,7 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
   const installedBefore = previous !== undefined && existsSync(path.join(dir, "wp-settings.php"));
   if (!installedBefore || previous?.wordPressVersion !== core.version) {
     await timedStep(log, `Copying WordPress ${core.version} into ${dir}`, async () => {
-      mkdirSync(dir, { recursive: true });
-      cpSync(core.dir, dir, { recursive: true });
+      await copyTree(core.dir, dir);
     });
   }
   state.wordPressVersion = core.version;

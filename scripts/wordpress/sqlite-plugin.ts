@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { run } from "./commands.ts";
+import { publishTree, removeTree } from "./files.ts";
 import { type Logger, timedStep } from "./log.ts";
 
 /**
@@ -24,7 +25,7 @@ export async function ensureSqlitePlugin(cacheDir: string, log: Logger): Promise
     log(`SQLite Database Integration ${version}: cached in ${pluginDir}`);
     return { dir: pluginDir, version };
   }
-  const workDir = path.join(cacheDir, "sqlite-download");
+  const workDir = path.join(cacheDir, `sqlite-download.${process.pid}`);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   await timedStep(log, `Downloading ${playgroundCliSpec} from npm (about 0.4 MB)`, () =>
@@ -41,9 +42,8 @@ export async function ensureSqlitePlugin(cacheDir: string, log: Logger): Promise
     existsSync(path.join(unzipped, name, "load.php")),
   );
   if (!folder) throw new Error(`${zipInPackage} in ${tarball} has no folder with load.php`);
-  rmSync(pluginDir, { recursive: true, force: true });
-  renameSync(path.join(unzipped, folder), pluginDir);
-  rmSync(workDir, { recursive: true, force: true });
+  await publishTree(path.join(unzipped, folder), pluginDir, "load.php");
+  await removeTree(workDir);
   const version = readPluginVersion(pluginDir);
   log(`SQLite Database Integration ${version}: cached in ${pluginDir}`);
   return { dir: pluginDir, version };

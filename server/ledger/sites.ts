@@ -22,11 +22,13 @@ export function newSecret(): string {
 export class SiteStore {
   readonly #db: Db;
   readonly #vault: Vault;
-  readonly #secrets = new Map<string, string>();
+  readonly #secrets = new Map<string, { sealed: string; secret: string }>();
+  readonly #select;
 
   constructor(db: Db, vault: Vault) {
     this.#db = db;
     this.#vault = vault;
+    this.#select = db.prepare("SELECT secret_sealed FROM sites WHERE id = ?");
   }
 
   add(id: string, secret: string = newSecret()): string {
@@ -47,7 +49,6 @@ export class SiteStore {
       if (String(error).includes("UNIQUE")) throw new SiteError(`site "${id}" already exists`);
       throw error;
     }
-    this.#secrets.set(id, secret);
     return secret;
   }
 
@@ -57,7 +58,6 @@ export class SiteStore {
       .prepare("UPDATE sites SET secret_sealed = ?, secret_rotated_at = ? WHERE id = ?")
       .run(this.#vault.seal(secret), Date.now(), id);
     if (result.changes === 0) throw new SiteError(`no site "${id}"`);
-    this.#secrets.set(id, secret);
     return secret;
   }
 
@@ -70,18 +70,17 @@ export class SiteStore {
   }
 
   /**
-   * The site's secret, or undefined for an unknown site. `fresh` skips the
-   * cache (the CLI may have rotated the secret from another process).
+   * The site's secret, or undefined for an unknown site. The sealed value is
+   * read on every call (a primary-key lookup), so a secret rotated by the CLI
+   * in another process takes effect at once; decryption is cached.
    */
-  secretFor(id: string, fresh = false): string | undefined {
-    const cached = fresh ? undefined : this.#secrets.get(id);
-    if (cached !== undefined) return cached;
-    const row = this.#db.prepare("SELECT secret_sealed FROM sites WHERE id = ?").get(id) as
-      | { secret_sealed: string }
-      | undefined;
+  secretFor(id: string): string | undefined {
+    const row = this.#select.get(id) as { secret_sealed: string } | undefined;
     if (!row) return undefined;
+    const cached = this.#secrets.get(id);
+    if (cached?.sealed === row.secret_sealed) return cached.secret;
     const secret = this.#vault.open(row.secret_sealed);
-    this.#secrets.set(id, secret);
+    this.#secrets.set(id, { sealed: row.secret_sealed, secret });
     return secret;
   }
 }

@@ -36,12 +36,12 @@ export class Vault {
     const cipher = createCipheriv(ALGORITHM, this.#key, iv);
     const sealed = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [FORMAT_VERSION, iv, tag, sealed].map((part) => part.toString("base64")).join(":");
+    return [FORMAT_VERSION, ...[iv, tag, sealed].map((part) => part.toString("base64"))].join(":");
   }
 
   open(sealedValue: string): string {
     const parts = sealedValue.split(":");
-    if (parts.length !== 4 || Buffer.from(parts[0] ?? "", "base64").toString() !== FORMAT_VERSION) {
+    if (parts.length !== 4 || parts[0] !== FORMAT_VERSION) {
       throw new Error("not a sealed vault value");
     }
     const [, iv, tag, sealed] = parts.map((part) => Buffer.from(part, "base64"));

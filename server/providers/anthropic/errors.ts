@@ -70,7 +70,9 @@ function describeApiError(error: APIError): string {
 }
 
 function describeCause(error: Error): string {
-  return error.cause === undefined ? error.message : `${error.message} (${errorMessage(error.cause)})`;
+  return error.cause === undefined
+    ? error.message
+    : `${error.message} (${errorMessage(error.cause)})`;
 }
 
 function errorMessage(error: unknown): string {

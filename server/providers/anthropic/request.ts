@@ -1,4 +1,7 @@
-import type { MessageCreateParamsStreaming, MessageParam } from "@anthropic-ai/sdk/resources/messages";
+import type {
+  MessageCreateParamsStreaming,
+  MessageParam,
+} from "@anthropic-ai/sdk/resources/messages";
 import type { ChatMessage, ProviderCall } from "../types.ts";
 
 const TURN_SEPARATOR = "\n\n";

@@ -1,4 +1,7 @@
-import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime";
+import {
+  BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
+} from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { ProviderSettings } from "../types.ts";
 

@@ -14,16 +14,21 @@ import {
 
 const provider = "bedrock" as const;
 
+type ProviderErrorClass = new (message: string, options: ProviderErrorOptions) => ProviderError;
+
 /**
- * Exceptions ConverseStream can send inside the event stream (as frames with
- * `:message-type: exception`), and whether Bedrock calls them retryable.
+ * Exceptions ConverseStream can send inside the event stream (frames with
+ * `:message-type: exception`): whether Bedrock calls them retryable, and the
+ * error class for one that arrives before the first event (see toOpenError).
  */
-const STREAM_EXCEPTIONS: Readonly<Record<string, { retryable: boolean }>> = {
-  ThrottlingException: { retryable: true },
-  ServiceUnavailableException: { retryable: true },
-  InternalServerException: { retryable: true },
-  ModelStreamErrorException: { retryable: true },
-  ValidationException: { retryable: false },
+const STREAM_EXCEPTIONS: Readonly<
+  Record<string, { retryable: boolean; beforeFirstEvent: ProviderErrorClass }>
+> = {
+  ThrottlingException: { retryable: true, beforeFirstEvent: ProviderRateLimitError },
+  ServiceUnavailableException: { retryable: true, beforeFirstEvent: ProviderServerError },
+  InternalServerException: { retryable: true, beforeFirstEvent: ProviderServerError },
+  ModelStreamErrorException: { retryable: true, beforeFirstEvent: ProviderServerError },
+  ValidationException: { retryable: false, beforeFirstEvent: ProviderBadRequestError },
 };
 
 /** Socket-level failures: nothing usable came back from the upstream. */
@@ -66,11 +71,14 @@ export function toOpenError(error: unknown, signal: AbortSignal): Error {
       return providerErrorForStatus(status, message, {
         ...options,
         status,
-        retryAfterMs: parseRetryAfter(header(error, "retry-after"), header(error, "retry-after-ms")),
+        retryAfterMs: parseRetryAfter(
+          header(error, "retry-after"),
+          header(error, "retry-after-ms"),
+        ),
       });
     }
-    const streamException = streamExceptionError(error.name, message, options);
-    if (streamException) return streamException;
+    const exception = STREAM_EXCEPTIONS[error.name];
+    if (exception) return new exception.beforeFirstEvent(message, options);
   }
   const name = nameOf(error);
   if (name === "CredentialsProviderError" || name === "TokenProviderError") {
@@ -111,25 +119,6 @@ export function toStreamError(
     upstreamRequestId,
     cause: error,
   });
-}
-
-function streamExceptionError(
-  name: string,
-  message: string,
-  options: ProviderErrorOptions,
-): ProviderError | undefined {
-  switch (name) {
-    case "ThrottlingException":
-      return new ProviderRateLimitError(message, options);
-    case "ServiceUnavailableException":
-    case "InternalServerException":
-    case "ModelStreamErrorException":
-      return new ProviderServerError(message, options);
-    case "ValidationException":
-      return new ProviderBadRequestError(message, options);
-    default:
-      return undefined;
-  }
 }
 
 function header(error: BedrockRuntimeServiceException, name: string): string | undefined {

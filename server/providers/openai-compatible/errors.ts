@@ -48,15 +48,19 @@ export function toOpenError(
   if (error instanceof APIError && error.status !== undefined) {
     const headers = error.headers;
     const hints = profile.readErrorBody?.(error.error) ?? {};
-    return providerErrorForStatus(hints.classifyAs ?? error.status, `${provider}: ${error.message}`, {
-      provider,
-      status: error.status,
-      upstreamRequestId: readRequestId(headers, profile.requestIdHeaders),
-      retryAfterMs:
-        parseRetryAfter(headers?.get("retry-after"), headers?.get("retry-after-ms")) ??
-        hints.retryAfterMs,
-      cause: error,
-    });
+    return providerErrorForStatus(
+      hints.classifyAs ?? error.status,
+      `${provider}: ${error.message}`,
+      {
+        provider,
+        status: error.status,
+        upstreamRequestId: readRequestId(headers, profile.requestIdHeaders),
+        retryAfterMs:
+          parseRetryAfter(headers?.get("retry-after"), headers?.get("retry-after-ms")) ??
+          hints.retryAfterMs,
+        cause: error,
+      },
+    );
   }
   return new ProviderError(`${provider}: ${errorMessage(error)}`, { provider, cause: error });
 }
@@ -89,12 +93,18 @@ export function toStreamError(
 
 /** A failure of the connection itself, as opposed to what came through it. */
 export function isTransportFailure(error: unknown): boolean {
-  return !(error instanceof ProviderError || error instanceof APIError || error instanceof SyntaxError);
+  return !(
+    error instanceof ProviderError ||
+    error instanceof APIError ||
+    error instanceof SyntaxError
+  );
 }
 
 function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  return error.cause === undefined ? error.message : `${error.message} (${errorMessage(error.cause)})`;
+  return error.cause === undefined
+    ? error.message
+    : `${error.message} (${errorMessage(error.cause)})`;
 }
 
 function errorMessage(error: unknown): string {

@@ -24,7 +24,7 @@ export const chunkSchema = z.object({
       }),
     )
     .nullish(),
-  usage: z.unknown(),
+  usage: z.unknown().optional(),
 });
 
 export type WireChunk = z.infer<typeof chunkSchema>;

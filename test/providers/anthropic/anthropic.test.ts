@@ -8,7 +8,11 @@ import {
   ProviderServerError,
   ProviderStreamError,
 } from "../../../server/providers/errors.ts";
-import type { ProviderAdapter, ProviderCall, ProviderEvent } from "../../../server/providers/types.ts";
+import type {
+  ProviderAdapter,
+  ProviderCall,
+  ProviderEvent,
+} from "../../../server/providers/types.ts";
 import {
   type AnthropicTestServer,
   messageDelta,
@@ -67,7 +71,10 @@ describe("anthropic adapter: a normal stream", () => {
         ...thinkingBlock(0, "The user wants pong."),
         ...textBlock(1, ["Po", "ng", ", ", "naïve ✓"]),
         ping,
-        messageDelta("end_turn", { output_tokens: 9, output_tokens_details: { thinking_tokens: 5 } }),
+        messageDelta("end_turn", {
+          output_tokens: 9,
+          output_tokens_details: { thinking_tokens: 5 },
+        }),
         messageStop,
       ],
     });
@@ -211,7 +218,9 @@ describe("anthropic adapter: a normal stream", () => {
         messageStop,
       ],
     });
-    const { events } = await drain(await adapter.open(callFor(model), new AbortController().signal));
+    const { events } = await drain(
+      await adapter.open(callFor(model), new AbortController().signal),
+    );
     expect(events.at(-1)).toEqual({ type: "finish", reason, rawReason: stopReason });
   });
 });

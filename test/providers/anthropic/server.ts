@@ -81,7 +81,14 @@ export async function startAnthropicServer(): Promise<AnthropicTestServer> {
     }
     if (script.headersDelayMs) await delay(script.headersDelayMs);
     if (script.kind === "error") {
-      return sendError(response, recorded, script.status, script.errorType, script.message, script.headers);
+      return sendError(
+        response,
+        recorded,
+        script.status,
+        script.errorType,
+        script.message,
+        script.headers,
+      );
     }
     await playStream(response, recorded, script.steps);
   });
@@ -222,7 +229,11 @@ export function thinkingBlock(index: number, thinking: string): SseStep[] {
     },
     {
       event: "content_block_delta",
-      data: { type: "content_block_delta", index, delta: { type: "signature_delta", signature: "c2ln" } },
+      data: {
+        type: "content_block_delta",
+        index,
+        delta: { type: "signature_delta", signature: "c2ln" },
+      },
     },
     { event: "content_block_stop", data: { type: "content_block_stop", index } },
   ];

@@ -7,7 +7,11 @@ import {
   ProviderServerError,
   ProviderStreamError,
 } from "../../../server/providers/errors.ts";
-import type { ProviderAdapter, ProviderCall, ProviderEvent } from "../../../server/providers/types.ts";
+import type {
+  ProviderAdapter,
+  ProviderCall,
+  ProviderEvent,
+} from "../../../server/providers/types.ts";
 import {
   type BedrockTestServer,
   type FrameStep,
@@ -127,7 +131,9 @@ describe("bedrock adapter: a normal stream", () => {
     // The colon in the model id travels percent-encoded and decodes back.
     expect(request?.path).toBe("/model/us.amazon.nova-micro-v1%3A0/converse-stream");
     expect(request?.headers.authorization).toMatch(
-      new RegExp(`^AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/\\d{8}/eu-west-3/bedrock/aws4_request, `),
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/\\d{8}/eu-west-3/bedrock/aws4_request, `,
+      ),
     );
     expect(request?.headers["amz-sdk-request"]).toBe("attempt=1; max=1");
     expect(request?.body).toEqual({
@@ -159,7 +165,9 @@ describe("bedrock adapter: a normal stream", () => {
       ],
     });
 
-    const { events } = await drain(await adapter.open(callFor(model), new AbortController().signal));
+    const { events } = await drain(
+      await adapter.open(callFor(model), new AbortController().signal),
+    );
 
     expect(events.find((event) => event.type === "usage")).toEqual({
       type: "usage",
@@ -181,11 +189,18 @@ describe("bedrock adapter: a normal stream", () => {
         messageStart,
         ...textDeltas(0, ["x"]),
         messageStop("end_turn"),
-        metadata({ inputTokens: 2312, outputTokens: 40, cacheReadInputTokens: 2000, totalTokens: 2352 }),
+        metadata({
+          inputTokens: 2312,
+          outputTokens: 40,
+          cacheReadInputTokens: 2000,
+          totalTokens: 2352,
+        }),
       ],
     });
 
-    const { events } = await drain(await adapter.open(callFor(model), new AbortController().signal));
+    const { events } = await drain(
+      await adapter.open(callFor(model), new AbortController().signal),
+    );
 
     expect(events.find((event) => event.type === "usage")).toMatchObject({
       usage: { inputTokens: 2312, cacheReadTokens: 2000, cacheWriteTokens: 0 },
@@ -203,7 +218,9 @@ describe("bedrock adapter: a normal stream", () => {
   ])("maps stopReason %s to %s", async (stopReason, reason) => {
     const model = `amazon.finish-${stopReason}-v1:0`;
     server.script(model, { kind: "stream", steps: completeStream(["x"], stopReason) });
-    const { events } = await drain(await adapter.open(callFor(model), new AbortController().signal));
+    const { events } = await drain(
+      await adapter.open(callFor(model), new AbortController().signal),
+    );
     expect(events.at(-1)).toEqual({ type: "finish", reason, rawReason: stopReason });
   });
 
@@ -216,6 +233,30 @@ describe("bedrock adapter: a normal stream", () => {
 
     expect(error).toBeUndefined();
     expect(requestsFor(model)[0]?.headers.authorization).toBe("Bearer bedrock-api-key-test");
+  });
+});
+
+describe("bedrock adapter: region", () => {
+  it.each([
+    ["SLUICE_BEDROCK_REGION when settings name none", "ap-southeast-2", "ap-southeast-2"],
+    ["us-east-1 by default", undefined, "us-east-1"],
+  ])("signs for %s", async (_label, regionVariable, expectedRegion) => {
+    const saved = process.env.SLUICE_BEDROCK_REGION;
+    if (regionVariable) process.env.SLUICE_BEDROCK_REGION = regionVariable;
+    else delete process.env.SLUICE_BEDROCK_REGION;
+    const model = `amazon.region-${expectedRegion}-v1:0`;
+    server.script(model, { kind: "stream", steps: completeStream(["ok"]) });
+    try {
+      const regional = createAdapter({ baseUrl: server.endpoint });
+      await drain(await regional.open(callFor(model), new AbortController().signal));
+    } finally {
+      if (saved === undefined) delete process.env.SLUICE_BEDROCK_REGION;
+      else process.env.SLUICE_BEDROCK_REGION = saved;
+    }
+
+    expect(requestsFor(model)[0]?.headers.authorization).toContain(
+      `/${expectedRegion}/bedrock/aws4_request`,
+    );
   });
 });
 
@@ -350,7 +391,12 @@ describe("bedrock adapter: failures after the stream began", () => {
       kind: "stream",
       steps: [
         ...opening,
-        { corrupt: { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: "!" } } } },
+        {
+          corrupt: {
+            event: "contentBlockDelta",
+            payload: { contentBlockIndex: 0, delta: { text: "!" } },
+          },
+        },
         messageStop("end_turn"),
         metadata({ inputTokens: 1, outputTokens: 1, totalTokens: 2 }),
       ],

@@ -91,7 +91,14 @@ export async function startBedrockServer(): Promise<BedrockTestServer> {
     }
     if (script.headersDelayMs) await delay(script.headersDelayMs);
     if (script.kind === "error") {
-      return sendError(response, recorded, script.status, script.errorType, script.message, script.headers);
+      return sendError(
+        response,
+        recorded,
+        script.status,
+        script.errorType,
+        script.message,
+        script.headers,
+      );
     }
     await playStream(response, recorded, script.steps);
   });
@@ -155,7 +162,10 @@ function eventFrame(eventType: string, payload: Record<string, unknown>): Uint8A
       ":message-type": { type: "string", value: "event" },
     },
     // Real Bedrock pads every event with a random "p" field.
-    { ...payload, p: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL".slice(0, 5 + (eventType.length % 20)) },
+    {
+      ...payload,
+      p: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL".slice(0, 5 + (eventType.length % 20)),
+    },
   );
 }
 

@@ -88,7 +88,9 @@ export const wireProfiles: Record<WireProvider, WireProfile> = {
         },
       },
     ],
-    inBandError: { error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } },
+    inBandError: {
+      error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" },
+    },
   },
   deepseek: {
     pathPrefix: "/v1",
@@ -151,14 +153,20 @@ export const wireProfiles: Record<WireProvider, WireProfile> = {
     errorBody: (status, message) => ({
       error: {
         message,
-        type: status === 429 ? "limit_requests" : status === 401 ? "invalid_api_key" : "internal_error",
+        type:
+          status === 429 ? "limit_requests" : status === 401 ? "invalid_api_key" : "internal_error",
         param: null,
-        code: status === 429 ? "limit_requests" : status === 401 ? "invalid_api_key" : "internal_error",
+        code:
+          status === 429 ? "limit_requests" : status === 401 ? "invalid_api_key" : "internal_error",
       },
       request_id: "60520db4-63a4-90e3-90f8-18d216eb35df",
     }),
     inBandError: {
-      error: { message: "An internal error has occured.", type: "internal_error", code: "internal_error" },
+      error: {
+        message: "An internal error has occured.",
+        type: "internal_error",
+        code: "internal_error",
+      },
     },
   },
   huggingface: {
