@@ -52,7 +52,13 @@ export function createApp(services: Services, logger: Logger): express.Express {
     const requestId = context(res).requestId ?? "none";
     const status = httpStatusOf(error);
     if (status === 413) {
-      sendError(res, 413, "body_too_large", `the body exceeds ${config.maxBodyBytes} bytes`, requestId);
+      sendError(
+        res,
+        413,
+        "body_too_large",
+        `the body exceeds ${config.maxBodyBytes} bytes`,
+        requestId,
+      );
       return;
     }
     if (status !== undefined && status >= 400 && status < 500) {

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
+import { signedHeaders } from "./http/signature.ts";
 import { openDatabase } from "./ledger/db.ts";
 import { SiteError, SiteStore } from "./ledger/sites.ts";
 import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
-import { signedHeaders } from "./http/signature.ts";
 import { startGateway } from "./serve.ts";
 import { ProviderKeyStore } from "./vault/provider-keys.ts";
 import { Vault } from "./vault/vault.ts";
@@ -81,9 +81,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === "sign") {
       const [, siteId, method, path, body = ""] = positionals;
-      if (!siteId || !method || !path) throw new UsageError("usage: sluice sign <site> <METHOD> <path> [body]");
+      if (!siteId || !method || !path)
+        throw new UsageError("usage: sluice sign <site> <METHOD> <path> [body]");
       const secret = new SiteStore(db, vault).secretFor(siteId);
-      if (secret === undefined) throw new UsageError(`no site "${siteId}"; add it with: sluice site add ${siteId}`);
+      if (secret === undefined)
+        throw new UsageError(`no site "${siteId}"; add it with: sluice site add ${siteId}`);
       const headers = signedHeaders({ siteId, secret, method, path, body });
       console.log(
         Object.entries(headers)
@@ -133,7 +135,12 @@ export async function run(argv: string[]): Promise<void> {
   } catch (error) {
     const known =
       error instanceof UsageError || error instanceof SiteError || error instanceof ConfigError;
-    const text = error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
+    const text =
+      error instanceof Error
+        ? known
+          ? error.message
+          : (error.stack ?? error.message)
+        : String(error);
     console.error(`sluice: ${text}`);
     process.exitCode = known ? 2 : 1;
   }

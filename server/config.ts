@@ -45,7 +45,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     const baseUrl = id === "bedrock" ? env.SLUICE_BEDROCK_ENDPOINT : env[`${prefix}_BASE_URL`];
     if (apiKey) settings.apiKey = apiKey;
     if (baseUrl) settings.baseUrl = baseUrl;
-    if (id === "bedrock") settings.region = env.SLUICE_BEDROCK_REGION ?? env.AWS_REGION ?? "us-east-1";
+    if (id === "bedrock")
+      settings.region = env.SLUICE_BEDROCK_REGION ?? env.AWS_REGION ?? "us-east-1";
     providers[id] = settings;
   }
   return {

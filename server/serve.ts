@@ -1,5 +1,5 @@
-import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
@@ -18,7 +18,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const logger = createLogger(config.logLevel);
   const services = createServices(config);
   const interrupted = services.ledger.interruptOpen(Date.now());
-  if (interrupted > 0) logger.warn({ interrupted }, "marked requests left open by a crash as interrupted");
+  if (interrupted > 0)
+    logger.warn({ interrupted }, "marked requests left open by a crash as interrupted");
 
   const server = createServer({ noDelay: true }, createApp(services, logger));
   server.keepAliveTimeout = 65_000;

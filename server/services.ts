@@ -65,7 +65,11 @@ export function createServices(config: GatewayConfig): Services {
 
 /** The price function the chat pipeline bills with. */
 export function priceWith(prices: PriceBook) {
-  return (provider: Parameters<typeof costOf>[0], model: string, usage: Parameters<typeof costOf>[2]) => {
+  return (
+    provider: Parameters<typeof costOf>[0],
+    model: string,
+    usage: Parameters<typeof costOf>[2],
+  ) => {
     const { costPicoUsd, priced } = costOf(provider, model, usage, prices);
     return { costPicoUsd, priced };
   };

@@ -12,7 +12,7 @@ import {
 import path from "node:path";
 import { trixieSources, wordPressSuite } from "./apt-sources.ts";
 import { hasCommand, missingToolHint, run } from "./commands.ts";
-import { copyTree, publishTree, removeTree } from "./files.ts";
+import { copyTree, publishTree, removeTree, uniqueSuffix } from "./files.ts";
 import { type Logger, timedStep } from "./log.ts";
 
 /**
@@ -30,8 +30,8 @@ const corePackages = [
   "libphp-phpmailer",
 ];
 
-/** Blocks built with @wordpress/scripts 28+ need the react-jsx-runtime script of 6.6+. */
-const minimumVersion = [6, 6];
+/** Blocks built with @wordpress/scripts 28+ need 6.6+ (react-jsx-runtime); the project targets 6.8. */
+const minimumVersion = [6, 8];
 
 export interface WordPressCore {
   dir: string;
@@ -49,37 +49,46 @@ export async function ensureWordPressCore(cacheDir: string, log: Logger): Promis
   for (const tool of ["apt-get", "dpkg-deb"]) {
     if (!(await hasCommand(tool))) throw new Error(missingToolHint(tool));
   }
-  // Private to this process, so that concurrent first runs do not collide.
-  const workDir = path.join(cacheDir, `wordpress-debian.${process.pid}`);
-  const debsDir = await downloadCorePackages(workDir, log);
-  const building = `${coreDir}.partial.${process.pid}`;
-  await removeTree(building);
-  await timedStep(log, "Unpacking WordPress core", async () => {
-    const unpacked = path.join(workDir, "unpacked");
-    await removeTree(unpacked);
-    mkdirSync(unpacked, { recursive: true });
-    for (const deb of readdirSync(debsDir).filter((name) => name.endsWith(".deb"))) {
-      await run("dpkg-deb", ["-x", path.join(debsDir, deb), unpacked]);
+  // Private to this call, so that concurrent first runs do not collide.
+  const suffix = uniqueSuffix();
+  const workDir = path.join(cacheDir, `wordpress-debian.${suffix}`);
+  const building = `${coreDir}.partial.${suffix}`;
+  let version: string;
+  try {
+    const debsDir = await downloadCorePackages(workDir, log);
+    await timedStep(log, "Unpacking WordPress core", () =>
+      unpackCore(debsDir, path.join(workDir, "unpacked"), building),
+    );
+    version = readCoreVersion(building);
+    const [major = 0, minor = 0] = version.split(".").map(Number);
+    const [minimumMajor = 0, minimumMinor = 0] = minimumVersion;
+    if (major < minimumMajor || (major === minimumMajor && minor < minimumMinor)) {
+      throw new Error(
+        `Debian ${wordPressSuite} gave WordPress ${version}; ${minimumVersion.join(".")} or newer is needed`,
+      );
     }
-    const tree = path.join(unpacked, "usr", "share", "wordpress");
-    if (!existsSync(tree)) throw new Error(`the wordpress package had no usr/share/wordpress`);
-    // Debian's own configuration points at /etc/wordpress; this tool writes its own.
-    rmSync(path.join(tree, "wp-config.php"), { force: true });
-    rmSync(path.join(tree, ".htaccess"), { force: true });
-    repointAbsoluteLinks(tree, unpacked);
-    await copyTree(tree, building, { dereference: true });
-    await removeTree(unpacked);
-  });
-  const version = readCoreVersion(building);
-  const [major = 0, minor = 0] = version.split(".").map(Number);
-  const [minimumMajor = 0, minimumMinor = 0] = minimumVersion;
-  if (major < minimumMajor || (major === minimumMajor && minor < minimumMinor)) {
-    throw new Error(`Debian ${wordPressSuite} gave WordPress ${version}; 6.6 or newer is needed`);
+    await publishTree(building, coreDir, path.join("wp-includes", "version.php"));
+  } finally {
+    await removeTree(workDir);
+    await removeTree(building);
   }
-  await publishTree(building, coreDir, path.join("wp-includes", "version.php"));
-  await removeTree(workDir);
   log(`WordPress ${version} core: cached in ${coreDir}`);
   return { dir: coreDir, version };
+}
+
+/** Extracts the packages and copies WordPress out of them with every symlink resolved. */
+async function unpackCore(debsDir: string, unpacked: string, target: string): Promise<void> {
+  mkdirSync(unpacked, { recursive: true });
+  for (const deb of readdirSync(debsDir).filter((name) => name.endsWith(".deb"))) {
+    await run("dpkg-deb", ["-x", path.join(debsDir, deb), unpacked]);
+  }
+  const tree = path.join(unpacked, "usr", "share", "wordpress");
+  if (!existsSync(tree)) throw new Error("the wordpress package had no usr/share/wordpress");
+  // Debian's own configuration points at /etc/wordpress; this tool writes its own.
+  rmSync(path.join(tree, "wp-config.php"), { force: true });
+  rmSync(path.join(tree, ".htaccess"), { force: true });
+  repointAbsoluteLinks(tree, unpacked);
+  await copyTree(tree, target, { dereference: true });
 }
 
 /** Fetches the .deb files with a private apt state; the system's apt setup is untouched. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { run } from "./commands.ts";
@@ -36,4 +37,9 @@ export async function publishTree(built: string, final: string, marker: string):
     if (!existsSync(path.join(final, marker))) throw error;
     await removeTree(built);
   }
+}
+
+/** A name suffix unique to one call, for private work folders. */
+export function uniqueSuffix(): string {
+  return `${process.pid}-${randomBytes(4).toString("hex")}`;
 }

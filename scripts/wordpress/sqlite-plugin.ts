@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { run } from "./commands.ts";
-import { publishTree, removeTree } from "./files.ts";
+import { publishTree, removeTree, uniqueSuffix } from "./files.ts";
 import { type Logger, timedStep } from "./log.ts";
 
 /**
@@ -25,25 +25,28 @@ export async function ensureSqlitePlugin(cacheDir: string, log: Logger): Promise
     log(`SQLite Database Integration ${version}: cached in ${pluginDir}`);
     return { dir: pluginDir, version };
   }
-  const workDir = path.join(cacheDir, `sqlite-download.${process.pid}`);
-  rmSync(workDir, { recursive: true, force: true });
+  // Private to this call, so that concurrent first runs do not collide.
+  const workDir = path.join(cacheDir, `sqlite-download.${uniqueSuffix()}`);
   mkdirSync(workDir, { recursive: true });
-  await timedStep(log, `Downloading ${playgroundCliSpec} from npm (about 0.4 MB)`, () =>
-    run("npm", ["pack", playgroundCliSpec, "--silent", "--pack-destination", workDir], {
-      cwd: workDir,
-    }),
-  );
-  const tarball = readdirSync(workDir).find((name) => name.endsWith(".tgz"));
-  if (!tarball) throw new Error(`npm pack ${playgroundCliSpec} produced no tarball`);
-  await run("tar", ["-xzf", tarball, zipInPackage], { cwd: workDir });
-  const unzipped = path.join(workDir, "unzipped");
-  await run("unzip", ["-q", "-o", zipInPackage, "-d", unzipped], { cwd: workDir });
-  const folder = readdirSync(unzipped).find((name) =>
-    existsSync(path.join(unzipped, name, "load.php")),
-  );
-  if (!folder) throw new Error(`${zipInPackage} in ${tarball} has no folder with load.php`);
-  await publishTree(path.join(unzipped, folder), pluginDir, "load.php");
-  await removeTree(workDir);
+  try {
+    await timedStep(log, `Downloading ${playgroundCliSpec} from npm (about 0.4 MB)`, () =>
+      run("npm", ["pack", playgroundCliSpec, "--silent", "--pack-destination", workDir], {
+        cwd: workDir,
+      }),
+    );
+    const tarball = readdirSync(workDir).find((name) => name.endsWith(".tgz"));
+    if (!tarball) throw new Error(`npm pack ${playgroundCliSpec} produced no tarball`);
+    await run("tar", ["-xzf", tarball, zipInPackage], { cwd: workDir });
+    const unzipped = path.join(workDir, "unzipped");
+    await run("unzip", ["-q", "-o", zipInPackage, "-d", unzipped], { cwd: workDir });
+    const folder = readdirSync(unzipped).find((name) =>
+      existsSync(path.join(unzipped, name, "load.php")),
+    );
+    if (!folder) throw new Error(`${zipInPackage} in ${tarball} has no folder with load.php`);
+    await publishTree(path.join(unzipped, folder), pluginDir, "load.php");
+  } finally {
+    await removeTree(workDir);
+  }
   const version = readPluginVersion(pluginDir);
   log(`SQLite Database Integration ${version}: cached in ${pluginDir}`);
   return { dir: pluginDir, version };

@@ -119,7 +119,8 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
     }
   } catch (error) {
     status = signal.aborted ? "aborted" : "error";
-    errorCode = error instanceof ProviderError ? error.code : signal.aborted ? null : "internal_error";
+    errorCode =
+      error instanceof ProviderError ? error.code : signal.aborted ? null : "internal_error";
     finishReason = signal.aborted ? "aborted" : "error";
     throw error;
   } finally {
@@ -127,7 +128,9 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
     const { usage, source } = route
       ? settleUsage({ reported, completed: status === "ok", text, inputEstimate })
       : { usage: { ...ZERO_USAGE }, source: "none" as const };
-    const quote = route ? deps.price(opened.provider, opened.model, usage) : { costPicoUsd: 0, priced: true };
+    const quote = route
+      ? deps.price(opened.provider, opened.model, usage)
+      : { costPicoUsd: 0, priced: true };
     const latencyMs = Math.round(performance.now() - input.receivedAt);
     const providerCostPicoUsd =
       providerCostUsd === undefined ? undefined : Math.round(providerCostUsd * PICO_PER_USD);

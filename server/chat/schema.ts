@@ -34,7 +34,10 @@ export function chatRequestSchema(limits: { maxInputChars: number }) {
         .max(MAX_MESSAGES, `must hold at most ${MAX_MESSAGES} messages`),
       model: z
         .string({ error: "must be a string" })
-        .regex(/^(auto|[a-z]+\/\S+)$/, 'must be "auto" or "provider/model", e.g. "openai/gpt-4o-mini"')
+        .regex(
+          /^(auto|[a-z]+\/\S+)$/,
+          'must be "auto" or "provider/model", e.g. "openai/gpt-4o-mini"',
+        )
         .optional(),
       max_tokens: z
         .number({ error: "must be a number" })

@@ -26,7 +26,10 @@ export function checkSignature(options: SignatureCheckOptions) {
     const refuse = (code: string, message: string) => sendError(res, 401, code, message, requestId);
     const missing = Object.values(SIGNATURE_HEADERS).filter((name) => !req.get(name));
     if (missing.length > 0) {
-      refuse("signature_missing", `missing header${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`);
+      refuse(
+        "signature_missing",
+        `missing header${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`,
+      );
       return;
     }
     const siteId = req.get(SIGNATURE_HEADERS.site) as string;

@@ -25,5 +25,8 @@ export function sendError(
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) return;
-  res.status(status).set(headers).json({ error: { code, message, request_id: requestId } });
+  res
+    .status(status)
+    .set(headers)
+    .json({ error: { code, message, request_id: requestId } });
 }

@@ -22,9 +22,13 @@ export interface SignatureInput {
 
 export function signatureFor(secret: string, input: SignatureInput): string {
   const bodyHash = createHash("sha256").update(input.body).digest("hex");
-  const canonical = [input.method.toUpperCase(), input.path, input.timestamp, input.nonce, bodyHash].join(
-    "\n",
-  );
+  const canonical = [
+    input.method.toUpperCase(),
+    input.path,
+    input.timestamp,
+    input.nonce,
+    bodyHash,
+  ].join("\n");
   return `v1=${createHmac("sha256", secret).update(canonical).digest("hex")}`;
 }
 

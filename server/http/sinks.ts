@@ -1,10 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type {
-  ChatSink,
-  ErrorEvent,
-  UsageFinalEvent,
-  UsageStartEvent,
-} from "../chat/events.ts";
+import type { ChatSink, ErrorEvent, UsageFinalEvent, UsageStartEvent } from "../chat/events.ts";
 import { SseWriter } from "./sse.ts";
 
 /** Streams a chat as wire format v1: usage_start, content…, [error], usage_final, [DONE]. */

@@ -66,7 +66,11 @@ export class Router {
     if (requestedModel !== "auto") {
       const info = this.#catalog.find(requestedModel);
       if (!info) {
-        throw new GatewayError(400, "unknown_model", `model: "${requestedModel}" is not a known model`);
+        throw new GatewayError(
+          400,
+          "unknown_model",
+          `model: "${requestedModel}" is not a known model`,
+        );
       }
       if (!this.#registry.isConfigured(info.provider)) {
         throw new GatewayError(
@@ -119,9 +123,12 @@ export class Router {
       const breaker = this.#breakerFor(target.info.id);
       for (let attempt = 1; attempt <= this.#options.retry.attempts; attempt += 1) {
         if (!breaker.tryAcquire()) {
-          lastError ??= new ProviderServerError(`${target.info.id} is failing; its circuit is open`, {
-            provider: target.info.provider,
-          });
+          lastError ??= new ProviderServerError(
+            `${target.info.id} is failing; its circuit is open`,
+            {
+              provider: target.info.provider,
+            },
+          );
           break;
         }
         attempts += 1;
@@ -191,7 +198,11 @@ export class Router {
     }
   }
 
-  #fit(info: ModelInfo, inputTokens: number, maxTokens: number | undefined): RouteTarget | undefined {
+  #fit(
+    info: ModelInfo,
+    inputTokens: number,
+    maxTokens: number | undefined,
+  ): RouteTarget | undefined {
     const room = info.contextWindow - inputTokens;
     const wanted = maxTokens ?? Math.min(this.#options.defaultMaxTokens, info.maxOutputTokens);
     if (room < 1 || wanted > info.maxOutputTokens) return undefined;
@@ -200,7 +211,8 @@ export class Router {
   }
 
   #autoCandidates(): ModelInfo[] {
-    const ids = this.#options.autoModels.length > 0 ? this.#options.autoModels : this.#catalog.defaults();
+    const ids =
+      this.#options.autoModels.length > 0 ? this.#options.autoModels : this.#catalog.defaults();
     const configured = ids
       .map((id) => this.#catalog.find(id))
       .filter((info): info is ModelInfo => info !== undefined)

@@ -23,7 +23,9 @@ export class ProviderKeyStore {
   }
 
   remove(provider: ProviderId): boolean {
-    return this.#db.prepare("DELETE FROM provider_keys WHERE provider = ?").run(provider).changes > 0;
+    return (
+      this.#db.prepare("DELETE FROM provider_keys WHERE provider = ?").run(provider).changes > 0
+    );
   }
 
   get(provider: ProviderId): string | undefined {

@@ -49,12 +49,18 @@ describe("POST /v1/chat with the demo provider", () => {
 
     const first = events[0] as ParsedEvent;
     expect(first.event).toBe("usage_start");
-    expect(first.json).toMatchObject({ type: "usage_start", provider: "demo", model: "sluice-demo" });
+    expect(first.json).toMatchObject({
+      type: "usage_start",
+      provider: "demo",
+      model: "sluice-demo",
+    });
     expect(first.json?.input_tokens).toBeGreaterThan(0);
 
     const content = events.filter((event) => event.json?.type === "content");
     expect(content.length).toBeGreaterThan(20);
-    expect(content.every((event) => event.event === undefined && event.json?.provider === "demo")).toBe(true);
+    expect(
+      content.every((event) => event.event === undefined && event.json?.provider === "demo"),
+    ).toBe(true);
     const text = content.map((event) => event.json?.data).join("");
     expect(text).toBe(demoAnswer([{ role: "user", content: "What is Sluice?" }]));
 
@@ -104,15 +110,22 @@ describe("POST /v1/chat with the demo provider", () => {
   });
 
   it("stops at max_tokens with finish_reason length", async () => {
-    const response = await gateway.request("/v1/chat", { body: chatBody("Hi", { max_tokens: 5, stream: false }) });
-    const answer = (await response.json()) as { finish_reason: string; usage: { output_tokens: number } };
+    const response = await gateway.request("/v1/chat", {
+      body: chatBody("Hi", { max_tokens: 5, stream: false }),
+    });
+    const answer = (await response.json()) as {
+      finish_reason: string;
+      usage: { output_tokens: number };
+    };
     expect(answer.finish_reason).toBe("length");
     expect(answer.usage.output_tokens).toBeLessThanOrEqual(5);
   });
 
   it("echoes verbatim with /echo, markup included", async () => {
     const hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">';
-    const response = await gateway.request("/v1/chat", { body: chatBody(`/echo ${hostile}`, { stream: false }) });
+    const response = await gateway.request("/v1/chat", {
+      body: chatBody(`/echo ${hostile}`, { stream: false }),
+    });
     expect(((await response.json()) as { content: string }).content).toBe(hostile);
   });
 
@@ -120,7 +133,10 @@ describe("POST /v1/chat with the demo provider", () => {
     const slow = await startTestGateway({ SLUICE_DEMO_DELAY_MS: "25" });
     try {
       const controller = new AbortController();
-      const response = await slow.request("/v1/chat", { body: chatBody("Tell me more"), signal: controller.signal });
+      const response = await slow.request("/v1/chat", {
+        body: chatBody("Tell me more"),
+        signal: controller.signal,
+      });
       const events: ParsedEvent[] = [];
       const parser = createParser({ onEvent: (message) => events.push(toParsed(message)) });
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -133,7 +149,9 @@ describe("POST /v1/chat with the demo provider", () => {
       const requestId = String(events[0]?.json?.request_id);
       let row: LedgerRow | undefined;
       for (let i = 0; i < 100; i += 1) {
-        row = slow.services.db.prepare("SELECT * FROM requests WHERE id = ?").get(requestId) as LedgerRow;
+        row = slow.services.db
+          .prepare("SELECT * FROM requests WHERE id = ?")
+          .get(requestId) as LedgerRow;
         if (row.status !== "open") break;
         await delay(20);
       }
@@ -150,7 +168,10 @@ describe("POST /v1/chat with the demo provider", () => {
   });
 
   it("sends keep-alive comments during a long silence", async () => {
-    const quiet = await startTestGateway({ SLUICE_DEMO_DELAY_MS: "150", SLUICE_KEEPALIVE_MS: "40" });
+    const quiet = await startTestGateway({
+      SLUICE_DEMO_DELAY_MS: "150",
+      SLUICE_KEEPALIVE_MS: "40",
+    });
     try {
       const response = await quiet.request("/v1/chat", { body: chatBody("Hi", { max_tokens: 3 }) });
       const raw = await response.text();
@@ -179,7 +200,11 @@ describe("GET /v1/models, /v1/usage and /healthz", () => {
     const response = await gateway.request("/v1/models");
     const { data } = (await response.json()) as { data: Record<string, unknown>[] };
     const demo = data.find((model) => model.id === "demo/sluice-demo");
-    expect(demo).toMatchObject({ context_window: 128000, max_output_tokens: 4096, input_usd_per_million: 0.15 });
+    expect(demo).toMatchObject({
+      context_window: 128000,
+      max_output_tokens: 4096,
+      input_usd_per_million: 0.15,
+    });
     // Providers without a key are not offered.
     expect(data.some((model) => model.provider === "openai")).toBe(false);
   });

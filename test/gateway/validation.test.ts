@@ -4,7 +4,10 @@ import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ SLUICE_MAX_INPUT_CHARS: "1000", SLUICE_MAX_BODY_BYTES: "20000" });
+  gateway = await startTestGateway({
+    SLUICE_MAX_INPUT_CHARS: "1000",
+    SLUICE_MAX_BODY_BYTES: "20000",
+  });
 });
 afterAll(() => gateway.stop());
 
@@ -21,51 +24,146 @@ const BAD_INPUTS: { name: string; body: unknown; field: string; why: RegExp }[] 
     field: "messages",
     why: /at most 100/,
   },
-  { name: "wrong role", body: { messages: [{ role: "robot", content: "x" }] }, field: "messages[0].role", why: /"robot"/ },
-  { name: "missing content", body: { messages: [{ role: "user" }] }, field: "messages[0].content", why: /string/ },
-  { name: "numeric content", body: { messages: [user(42)] }, field: "messages[0].content", why: /string/ },
-  { name: "empty content", body: { messages: [user("   ")] }, field: "messages[0].content", why: /empty/ },
-  { name: "message not an object", body: { messages: ["hello"] }, field: "messages[0]", why: /object/ },
-  { name: "unknown top-level field", body: { messages: [user("x")], tools: [] }, field: "body", why: /unknown field "tools"/ },
+  {
+    name: "wrong role",
+    body: { messages: [{ role: "robot", content: "x" }] },
+    field: "messages[0].role",
+    why: /"robot"/,
+  },
+  {
+    name: "missing content",
+    body: { messages: [{ role: "user" }] },
+    field: "messages[0].content",
+    why: /string/,
+  },
+  {
+    name: "numeric content",
+    body: { messages: [user(42)] },
+    field: "messages[0].content",
+    why: /string/,
+  },
+  {
+    name: "empty content",
+    body: { messages: [user("   ")] },
+    field: "messages[0].content",
+    why: /empty/,
+  },
+  {
+    name: "message not an object",
+    body: { messages: ["hello"] },
+    field: "messages[0]",
+    why: /object/,
+  },
+  {
+    name: "unknown top-level field",
+    body: { messages: [user("x")], tools: [] },
+    field: "body",
+    why: /unknown field "tools"/,
+  },
   {
     name: "unknown message field",
     body: { messages: [{ role: "user", content: "x", name: "bob" }] },
     field: "messages[0]",
     why: /unknown field "name"/,
   },
-  { name: "oversized messages", body: { messages: [user("x".repeat(1001))] }, field: "messages", why: /1001 characters.*limit is 1000/ },
+  {
+    name: "oversized messages",
+    body: { messages: [user("x".repeat(1001))] },
+    field: "messages",
+    why: /1001 characters.*limit is 1000/,
+  },
   {
     name: "only system messages",
     body: { messages: [{ role: "system", content: "be nice" }] },
     field: "messages",
     why: /user message/,
   },
-  { name: "model without provider", body: { messages: [user("x")], model: "gpt-4o" }, field: "model", why: /provider\/model/ },
-  { name: "model of unknown provider", body: { messages: [user("x")], model: "acme/turbo" }, field: "model", why: /not a known model/ },
-  { name: "max_tokens zero", body: { messages: [user("x")], max_tokens: 0 }, field: "max_tokens", why: /at least 1/ },
-  { name: "max_tokens fractional", body: { messages: [user("x")], max_tokens: 1.5 }, field: "max_tokens", why: /whole number/ },
-  { name: "max_tokens as text", body: { messages: [user("x")], max_tokens: "100" }, field: "max_tokens", why: /number/ },
+  {
+    name: "model without provider",
+    body: { messages: [user("x")], model: "gpt-4o" },
+    field: "model",
+    why: /provider\/model/,
+  },
+  {
+    name: "model of unknown provider",
+    body: { messages: [user("x")], model: "acme/turbo" },
+    field: "model",
+    why: /not a known model/,
+  },
+  {
+    name: "max_tokens zero",
+    body: { messages: [user("x")], max_tokens: 0 },
+    field: "max_tokens",
+    why: /at least 1/,
+  },
+  {
+    name: "max_tokens fractional",
+    body: { messages: [user("x")], max_tokens: 1.5 },
+    field: "max_tokens",
+    why: /whole number/,
+  },
+  {
+    name: "max_tokens as text",
+    body: { messages: [user("x")], max_tokens: "100" },
+    field: "max_tokens",
+    why: /number/,
+  },
   {
     name: "max_tokens above the model's limit",
     body: { messages: [user("x")], model: "demo/sluice-demo", max_tokens: 5000 },
     field: "max_tokens",
     why: /at most 4096/,
   },
-  { name: "temperature too high", body: { messages: [user("x")], temperature: 3 }, field: "temperature", why: /0 to 2/ },
-  { name: "temperature negative", body: { messages: [user("x")], temperature: -0.1 }, field: "temperature", why: /0 to 2/ },
-  { name: "stream not boolean", body: { messages: [user("x")], stream: "yes" }, field: "stream", why: /true or false/ },
-  { name: "user is an e-mail", body: { messages: [user("x")], user: "bob@example.com" }, field: "user", why: /e-mail/ },
-  { name: "user is an IP address", body: { messages: [user("x")], user: "203.0.113.77" }, field: "user", why: /IP address/ },
-  { name: "user too short", body: { messages: [user("x")], user: "abc" }, field: "user", why: /at least 8/ },
+  {
+    name: "temperature too high",
+    body: { messages: [user("x")], temperature: 3 },
+    field: "temperature",
+    why: /0 to 2/,
+  },
+  {
+    name: "temperature negative",
+    body: { messages: [user("x")], temperature: -0.1 },
+    field: "temperature",
+    why: /0 to 2/,
+  },
+  {
+    name: "stream not boolean",
+    body: { messages: [user("x")], stream: "yes" },
+    field: "stream",
+    why: /true or false/,
+  },
+  {
+    name: "user is an e-mail",
+    body: { messages: [user("x")], user: "bob@example.com" },
+    field: "user",
+    why: /e-mail/,
+  },
+  {
+    name: "user is an IP address",
+    body: { messages: [user("x")], user: "203.0.113.77" },
+    field: "user",
+    why: /IP address/,
+  },
+  {
+    name: "user too short",
+    body: { messages: [user("x")], user: "abc" },
+    field: "user",
+    why: /at least 8/,
+  },
   { name: "body is an array", body: [user("x")], field: "body", why: /JSON object/ },
   { name: "body is null", body: null, field: "body", why: /JSON object/ },
 ];
 
 describe("POST /v1/chat rejects bad input with a 400 naming the field", () => {
   it.each(BAD_INPUTS)("$name", async ({ body, field, why }) => {
-    const response = await gateway.request("/v1/chat", { method: "POST", body: JSON.stringify(body) });
+    const response = await gateway.request("/v1/chat", {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(400);
-    const envelope = (await response.json()) as { error: { code: string; message: string; request_id: string } };
+    const envelope = (await response.json()) as {
+      error: { code: string; message: string; request_id: string };
+    };
     expect(envelope.error.code).toMatch(/^(invalid_request|unknown_model)$/);
     expect(envelope.error.message).toContain(`${field}:`);
     expect(envelope.error.message).toMatch(why);
@@ -103,7 +201,9 @@ describe("POST /v1/chat rejects bad input with a 400 naming the field", () => {
   });
 
   it("records nothing in the ledger for refused input", () => {
-    const rows = gateway.services.db.prepare("SELECT COUNT(*) AS n FROM requests").get() as { n: number };
+    const rows = gateway.services.db.prepare("SELECT COUNT(*) AS n FROM requests").get() as {
+      n: number;
+    };
     expect(rows.n).toBe(0);
   });
 });

@@ -41,7 +41,11 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   const request = (path: string, init: SignedInit = {}) => {
     const method = init.method ?? (init.body === undefined ? "GET" : "POST");
     const body =
-      init.body === undefined ? "" : typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+      init.body === undefined
+        ? ""
+        : typeof init.body === "string"
+          ? init.body
+          : JSON.stringify(init.body);
     const headers = {
       "Content-Type": "application/json",
       ...signedHeaders({

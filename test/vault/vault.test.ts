@@ -68,7 +68,9 @@ describe("stored secrets", () => {
 
     const reopened = openDatabase(path);
     expect(new ProviderKeyStore(reopened, vault).get("openai")).toBe("sk-proj-abcdefghijklmnop");
-    expect(new ProviderKeyStore(reopened, vault).list().map((entry) => entry.provider)).toEqual(["openai"]);
+    expect(new ProviderKeyStore(reopened, vault).list().map((entry) => entry.provider)).toEqual([
+      "openai",
+    ]);
     expect(new SiteStore(reopened, vault).secretFor("blog")).toBe(secret);
     reopened.close();
   });

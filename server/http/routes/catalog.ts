@@ -1,10 +1,10 @@
 import type { Request, Response } from "express";
-import type { ModelCatalog } from "../../routing/catalog.ts";
+import type { UsageReports } from "../../ledger/usage.ts";
 import type { ProviderRegistry } from "../../providers/registry.ts";
 import { PROVIDER_IDS } from "../../providers/types.ts";
+import type { ModelCatalog } from "../../routing/catalog.ts";
 import { context } from "../context.ts";
 import { sendError } from "../errors.ts";
-import type { UsageReports } from "../../ledger/usage.ts";
 
 const DAY_MS = 86_400_000;
 const PICO_PER_USD = 1e12;
@@ -33,7 +33,13 @@ export function usageRoute(usage: UsageReports) {
     const raw = typeof req.query.days === "string" ? req.query.days : "30";
     const days = Number(raw);
     if (!Number.isInteger(days) || days < 1 || days > 366) {
-      sendError(res, 400, "invalid_request", "days: must be a whole number from 1 to 366", requestId);
+      sendError(
+        res,
+        400,
+        "invalid_request",
+        "days: must be a whole number from 1 to 366",
+        requestId,
+      );
       return;
     }
     const now = new Date();

@@ -15,7 +15,8 @@ const PARAGRAPHS = [
  * answers TEXT verbatim (useful for testing how clients render output).
  */
 export function demoAnswer(messages: readonly ChatMessage[]): string {
-  const question = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+  const question =
+    [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
   if (question.startsWith(ECHO_COMMAND)) return question.slice(ECHO_COMMAND.length);
   const topic = question.trim().replace(/\s+/g, " ").slice(0, 120);
   return [`You asked: “${topic}”.`, ...PARAGRAPHS].join("\n\n");

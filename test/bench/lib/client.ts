@@ -22,7 +22,11 @@ const MAX_ERROR_BODY = 300;
  * in order (c0…c{n-1}), the finish and usage (output tokens = chunks), and
  * [DONE]. A stream that misses any of these is a failure, named by its reason.
  */
-export function runStream(target: RunningTarget, spec: StreamSpec, agent: Agent): Promise<StreamOutcome> {
+export function runStream(
+  target: RunningTarget,
+  spec: StreamSpec,
+  agent: Agent,
+): Promise<StreamOutcome> {
   const prepared = target.prepare(spec);
   const reader = target.format === "sluice" ? new SluiceReader() : new OpenAiReader();
   const arrivals: number[] = [];
@@ -88,7 +92,8 @@ export function runStream(target: RunningTarget, spec: StreamSpec, agent: Agent)
           parser.feed(part);
         });
         res.on("end", () => {
-          const problem = contentError ?? reader.problem ?? reader.incomplete(spec, arrivals.length);
+          const problem =
+            contentError ?? reader.problem ?? reader.incomplete(spec, arrivals.length);
           settle(problem);
         });
         res.on("error", (error: NodeJS.ErrnoException) =>
@@ -188,7 +193,8 @@ class SluiceReader extends Reader {
       return;
     }
     const content = this.json(event.data);
-    if (content?.type === "content" && typeof content.data === "string") this.onContent(content.data);
+    if (content?.type === "content" && typeof content.data === "string")
+      this.onContent(content.data);
   }
 
   protected override finishProblem(): string | undefined {

@@ -121,7 +121,11 @@ function newAgent(): Agent {
 }
 
 /** One batch: `streams` streams against one target, their starts spread over the ramp. */
-function batch(target: RunningTarget, agent: Agent, options: InterleaveOptions): Promise<StreamOutcome[]> {
+function batch(
+  target: RunningTarget,
+  agent: Agent,
+  options: InterleaveOptions,
+): Promise<StreamOutcome[]> {
   const runs: Promise<StreamOutcome>[] = [];
   const step = options.streams > 1 ? options.rampMs / options.streams : 0;
   for (let index = 0; index < options.streams; index += 1) {

@@ -140,7 +140,8 @@ export function freePort(): Promise<number> {
 export async function waitForHttp(url: string, child: Child, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exited) throw new Error(`${child.name} exited before it was ready:\n${child.output()}`);
+    if (child.exited)
+      throw new Error(`${child.name} exited before it was ready:\n${child.output()}`);
     if (await answers(url)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

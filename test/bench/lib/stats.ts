@@ -7,7 +7,12 @@ export interface Percentiles {
   max: number;
 }
 
-export const NO_SAMPLES: Percentiles = { count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+export const NO_SAMPLES: Percentiles = {
+  count: 0,
+  p50: Number.NaN,
+  p99: Number.NaN,
+  max: Number.NaN,
+};
 
 /** p50, p99 and max, interpolating linearly between the two closest ranks. */
 export function percentiles(samples: readonly number[]): Percentiles {

@@ -35,7 +35,15 @@ export const portkey: TargetDefinition = {
     const port = await freePort();
     const child = spawnChild(
       "portkey",
-      [...context.nodeFlags, "--input-type=module", "-e", LOOPBACK_SHIM, entry, `--port=${port}`, "--headless"],
+      [
+        ...context.nodeFlags,
+        "--input-type=module",
+        "-e",
+        LOOPBACK_SHIM,
+        entry,
+        `--port=${port}`,
+        "--headless",
+      ],
       { cwd: context.tempDir },
     );
     await waitForHttp(`http://127.0.0.1:${port}/`, child, 30_000);

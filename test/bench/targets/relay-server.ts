@@ -11,8 +11,19 @@ import { Agent, createServer, type IncomingHttpHeaders, request } from "node:htt
 const upstream = new URL(process.env.BENCH_UPSTREAM ?? "");
 if (!upstream.port) throw new Error("BENCH_UPSTREAM must be set to the upstream's origin");
 
-const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, maxFreeSockets: 4096 });
-const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection"];
+const agent = new Agent({
+  keepAlive: true,
+  maxSockets: Number.POSITIVE_INFINITY,
+  maxFreeSockets: 4096,
+});
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "upgrade",
+  "proxy-connection",
+];
 
 function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const copy = { ...headers };
@@ -24,7 +35,14 @@ const server = createServer({ noDelay: true }, (req, res) => {
   const headers = withoutHopByHop(req.headers);
   headers.host = upstream.host;
   const out = request(
-    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent },
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent,
+    },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
       res.flushHeaders();

@@ -16,7 +16,8 @@ const PATH = "/v1/chat";
  */
 export const sluice: TargetDefinition = {
   name: "sluice",
-  description: "Sluice gateway (node bin/sluice.js serve), signed POST /v1/chat, openai/gpt-4o-mini",
+  description:
+    "Sluice gateway (node bin/sluice.js serve), signed POST /v1/chat, openai/gpt-4o-mini",
   async start(context) {
     const port = await freePort();
     const dataDir = join(context.tempDir, "sluice");
@@ -36,7 +37,10 @@ export const sluice: TargetDefinition = {
     const secret = randomBytes(24).toString("hex");
     await runNode([bin, "site", "add", SITE, "--secret", secret], { env, cwd: context.tempDir });
 
-    const child = spawnChild("sluice", [...context.nodeFlags, bin, "serve"], { env, cwd: context.tempDir });
+    const child = spawnChild("sluice", [...context.nodeFlags, bin, "serve"], {
+      env,
+      cwd: context.tempDir,
+    });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, 30_000);
     return {
       name: "sluice",

@@ -40,7 +40,8 @@ const server = createServer({ noDelay: true }, (req, res) => {
     .then((body) => stream(body, res))
     .catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      if (!res.headersSent) sendJson(res, 400, { error: { message, type: "invalid_request_error" } });
+      if (!res.headersSent)
+        sendJson(res, 400, { error: { message, type: "invalid_request_error" } });
       else res.destroy();
     });
 });
@@ -69,7 +70,8 @@ function stream(body: ChatBody, res: ServerResponse): void {
   if (body.stream !== true) throw new Error("this upstream only streams: send stream: true");
   const last = body.messages?.findLast((message) => message.role === "user");
   const spec = typeof last?.content === "string" ? parseSpecMessage(last.content) : undefined;
-  if (!spec) throw new Error('the last user message must hold "bench chunks=N interval=MS first=MS"');
+  if (!spec)
+    throw new Error('the last user message must hold "bench chunks=N interval=MS first=MS"');
   const includeUsage = body.stream_options?.include_usage === true;
   const model = typeof body.model === "string" ? body.model : "gpt-4o-mini";
   served += 1;
@@ -173,6 +175,9 @@ function stats() {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -1,0 +1,76 @@
+import { interleave } from "../lib/interleave.ts";
+import { added, count, megabytes, ms, table } from "../lib/report.ts";
+import type { StreamSpec } from "../lib/spec.ts";
+import { figuresOf, find, limitCheck, notes, ratioCheck } from "./figures.ts";
+import type { Scenario } from "./types.ts";
+
+const SPEC: StreamSpec = { chunks: 5, intervalMs: 2, firstMs: 0 };
+const STREAMS = { full: 200, quick: 40 };
+
+/** One stream at a time, repeated, round-robin over the targets: time to first chunk. */
+export const single: Scenario = {
+  name: "single",
+  targets: ["direct", "relay", "portkey", "sluice"],
+  describe: (quick) =>
+    `${quick ? STREAMS.quick : STREAMS.full} sequential streams per target, interleaved ` +
+    `(${SPEC.chunks} chunks, first at once, then every ${SPEC.intervalMs} ms; one keep-alive connection per target)`,
+  async run(context) {
+    const began = performance.now();
+    await context.upstream.stats();
+    const tallies = await interleave(context.targets, {
+      rounds: context.quick ? STREAMS.quick : STREAMS.full,
+      streams: 1,
+      spec: SPEC,
+      rampMs: 0,
+      pauseMs: 0,
+      agentPerBatch: false,
+      progress: context.progress,
+    });
+    const upstream = await context.upstream.stats().catch(() => undefined);
+    const figures = figuresOf(tallies);
+
+    const rows = figures.map((entry) => [
+      entry.name,
+      count(entry.tally.streams - entry.tally.failed, entry.tally.streams),
+      ms(entry.ttfc.p50),
+      ms(entry.ttfc.p99),
+      added(entry.addedTtfc.p50),
+      added(entry.addedTtfc.p99),
+      megabytes(entry.tally.peakRssKb),
+      entry.tally.cpuMs === undefined
+        ? "—"
+        : ms(entry.tally.cpuMs / Math.max(1, entry.tally.streams)),
+    ]);
+    const text = [
+      table(
+        [
+          "target",
+          "ok",
+          "TTFC p50",
+          "TTFC p99",
+          "added p50",
+          "added p99",
+          "peak RSS",
+          "CPU ms/stream",
+        ],
+        rows,
+      ),
+      notes(figures, upstream, performance.now() - began),
+    ].join("\n");
+
+    const sluice = find(figures, "sluice");
+    const relay = find(figures, "relay");
+    return {
+      text,
+      checks: [
+        ratioCheck(
+          "single: sluice added TTFC p50 ≤ 2.5 × relay's",
+          { name: "sluice", value: sluice?.addedTtfc.p50 },
+          { name: "relay", value: relay?.addedTtfc.p50 },
+          2.5,
+        ),
+        limitCheck("single: sluice added TTFC p99 ≤ 6 ms", sluice?.addedTtfc.p99, 6, "ms"),
+      ],
+    };
+  },
+};
