@@ -34,6 +34,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
     "/chat",
     chatRoute({
       deps: { router: services.router, ledger: services.ledger, price: priceWith(services.prices) },
+      inflight: services.inflight,
       streaming: config.streaming,
       maxInputChars: config.maxInputChars,
       keepAliveMs: config.keepAliveMs,

@@ -20,6 +20,9 @@ export interface GatewayConfig {
   retryAttempts: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /** Consecutive failures that open a model's circuit, and how long it stays open. */
+  breakerFailures: number;
+  breakerCooldownMs: number;
   /** Candidate models for `model: "auto"`, in order of preference. */
   autoModels: string[];
   signatureWindowSeconds: number;
@@ -65,6 +68,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     retryAttempts: integer(env, "SLUICE_RETRY_ATTEMPTS", 3, 1, 10),
     retryBaseDelayMs: integer(env, "SLUICE_RETRY_BASE_DELAY_MS", 250, 0, 60_000),
     retryMaxDelayMs: integer(env, "SLUICE_RETRY_MAX_DELAY_MS", 8_000, 0, 120_000),
+    breakerFailures: integer(env, "SLUICE_BREAKER_FAILURES", 5, 1, 1_000_000),
+    breakerCooldownMs: integer(env, "SLUICE_BREAKER_COOLDOWN_MS", 30_000, 0, 3_600_000),
     autoModels: list(env.SLUICE_AUTO_MODELS),
     signatureWindowSeconds: integer(env, "SLUICE_SIGNATURE_WINDOW_S", 300, 1, 3600),
     demoDelayMs: integer(env, "SLUICE_DEMO_DELAY_MS", 30, 0, 10_000),

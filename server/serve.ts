@@ -38,13 +38,12 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     port,
     server,
     services,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          services.close();
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open streams are cut; each chat then settles its ledger row before the database closes.
+      server.closeAllConnections();
+      await Promise.all([closed, ...services.inflight]);
+      services.close();
+    },
   };
 }

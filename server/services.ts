@@ -26,6 +26,8 @@ export interface Services {
   router: Router;
   ledger: RequestLedger;
   usage: UsageReports;
+  /** Chats in progress (settled when their ledger row is). */
+  inflight: Set<Promise<void>>;
   close(): void;
 }
 
@@ -45,6 +47,8 @@ export function createServices(config: GatewayConfig): Services {
     firstByteTimeoutMs: config.firstByteTimeoutMs,
     defaultMaxTokens: config.defaultMaxTokens,
     autoModels: config.autoModels,
+    breakerFailureThreshold: config.breakerFailures,
+    breakerCooldownMs: config.breakerCooldownMs,
   });
   return {
     config,
@@ -59,6 +63,7 @@ export function createServices(config: GatewayConfig): Services {
     router,
     ledger: new RequestLedger(db),
     usage: new UsageReports(db),
+    inflight: new Set(),
     close: () => db.close(),
   };
 }

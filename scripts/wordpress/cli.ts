@@ -4,6 +4,7 @@
  *   node --import tsx scripts/wordpress/cli.ts provision [--fresh] [--port N] [--plugin DIR]
  *       [--gateway URL] [--site-id ID] [--secret S] [--admin-password P] [--dir DIR]
  *   node --import tsx scripts/wordpress/cli.ts start [--port N] [--workers N] [--dir DIR]
+ *   node --import tsx scripts/wordpress/cli.ts serve [--port N] [--workers N] [--dir DIR]
  *   node --import tsx scripts/wordpress/cli.ts stop [--dir DIR]
  *   node --import tsx scripts/wordpress/cli.ts status [--dir DIR]
  */
@@ -19,19 +20,20 @@ const usage = `usage: node --import tsx scripts/wordpress/cli.ts <command> [opti
 commands:
   provision   build or update the local site (downloads WordPress the first time)
   start       serve it in the background with PHP's built-in server
+  serve       serve it in the foreground until Ctrl-C or SIGTERM (for Playwright's webServer)
   stop        stop that server
   status      print the site's URLs, login and whether it is served
 
 options:
   --dir DIR             site directory (default .cache/wp-site)
   --fresh               provision: wipe the site first (downloads stay cached)
-  --port N              provision: site port (default 8881); start: port to serve on
+  --port N              provision: site port (default 8881); start, serve: port to serve on
   --plugin DIR          provision: plugin folder to install (default plugin/)
   --gateway URL         provision: SLUICE_GATEWAY_URL (default http://127.0.0.1:8787)
   --site-id ID          provision: SLUICE_SITE_ID (default local)
   --secret S            provision: SLUICE_SITE_SECRET (default generated once)
   --admin-password P    provision: admin password (default generated once)
-  --workers N           start: PHP_CLI_SERVER_WORKERS (default 4)`;
+  --workers N           start, serve: PHP_CLI_SERVER_WORKERS (default 4)`;
 
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -89,6 +91,30 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Serving ${server.url} (pid ${server.pid}); log: ${server.serverLog}`);
       console.log(`Stop it with: node --import tsx scripts/wordpress/cli.ts stop`);
       return 0;
+    }
+    case "serve": {
+      const server = await startWordPress({
+        dir,
+        port: integer(values.port, "port"),
+        workers: integer(values.workers, "workers"),
+      });
+      console.log(
+        `Serving ${server.url} until Ctrl-C (pid ${server.pid}); log: ${server.serverLog}`,
+      );
+      return await new Promise<number>((resolve) => {
+        const watch = setInterval(() => {
+          if (readRunning(dir)) return;
+          clearInterval(watch);
+          console.error(`error: the PHP server stopped; see ${server.serverLog}`);
+          resolve(1);
+        }, 1000);
+        const shutdown = () => {
+          clearInterval(watch);
+          server.stop().then(() => resolve(0));
+        };
+        process.once("SIGINT", shutdown);
+        process.once("SIGTERM", shutdown);
+      });
     }
     case "stop": {
       const stopped = await stopWordPress(dir);

@@ -54,7 +54,8 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       }
       const output = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-30).join("\n");
       const status = signal ? `signal ${signal}` : `exit code ${code}`;
-      reject(new Error(`${command} ${args.join(" ")} failed with ${status}:\n${output}`));
+      const printed = output ? `:\n${output}` : " (it printed nothing)";
+      reject(new Error(`${command} ${args.join(" ")} failed with ${status}${printed}`));
     });
   });
 }

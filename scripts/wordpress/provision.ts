@@ -53,7 +53,7 @@ export interface ProvisionOptions {
   pluginSource?: string;
   /** Fail when pluginSource has no main plugin file, instead of going on without it. */
   requirePlugin?: boolean;
-  /** SLUICE_GATEWAY_URL. Default http://127.0.0.1:$SLUICE_PORT (8787). */
+  /** SLUICE_GATEWAY_URL. Default: the previous provision's, else http://127.0.0.1:$SLUICE_PORT (8787). */
   gatewayUrl?: string;
   /** SLUICE_SITE_ID. Default "local". */
   siteId?: string;
@@ -129,7 +129,10 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
     adminPassword: options.adminPassword ?? previous?.adminPassword ?? generateSecret(12),
     adminEmail: options.adminEmail ?? previous?.adminEmail ?? "admin@example.com",
     salts: previous?.salts ?? generateSalts(),
-    gatewayUrl: (options.gatewayUrl ?? defaultGatewayUrl()).replace(/\/+$/, ""),
+    gatewayUrl: (options.gatewayUrl ?? previous?.gatewayUrl ?? defaultGatewayUrl()).replace(
+      /\/+$/,
+      "",
+    ),
     siteId: options.siteId ?? previous?.siteId ?? "local",
     siteSecret: options.siteSecret ?? previous?.siteSecret ?? generateSecret(32),
     pageUrl: "",

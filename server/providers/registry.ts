@@ -13,6 +13,7 @@ import type { AdapterFactory, ProviderAdapter, ProviderId, ProviderSettings } fr
 import { createAdapter as xai } from "./xai/index.ts";
 
 const AWS_CREDENTIAL_VARIABLES = [
+  "AWS_BEARER_TOKEN_BEDROCK",
   "AWS_ACCESS_KEY_ID",
   "AWS_PROFILE",
   "AWS_WEB_IDENTITY_TOKEN_FILE",

@@ -5,8 +5,8 @@
  *
  *   php install.php install|activate|content CONFIG.json
  *
- * install   creates the tables and the admin user (once), sets the password,
- *           pretty permalinks and editor preferences;
+ * install   creates the tables and the admin user (once) or upgrades the database,
+ *           sets the password, pretty permalinks and editor preferences;
  * activate  activates the plugins listed in the config, failing loudly;
  * content   creates or updates the page, with every active plugin loaded.
  *
@@ -54,6 +54,9 @@ function sluice_install( array $config ): void {
 		wp_install( $config['title'], $config['adminUser'], $config['adminEmail'], true, '', $config['adminPassword'] );
 		remove_filter( 'pre_option_permalink_structure', $pretty );
 		$installed_now = true;
+	} elseif ( (int) get_option( 'db_version' ) !== (int) $GLOBALS['wp_db_version'] ) {
+		// The core copy is newer than the database (the core cache was refreshed).
+		wp_upgrade();
 	}
 
 	$user = get_user_by( 'login', $config['adminUser'] );
@@ -105,6 +108,8 @@ function sluice_install( array $config ): void {
 function sluice_activate( array $config ): void {
 	require_once ABSPATH . 'wp-admin/includes/plugin.php';
 	wp_set_current_user( sluice_admin_id( $config ) );
+	// Deactivates plugins whose files are gone (e.g. the plugin's main file was renamed).
+	validate_active_plugins();
 	$activated = array();
 	foreach ( $config['plugins'] as $plugin ) {
 		if ( ! file_exists( WP_PLUGIN_DIR . '/' . $plugin['file'] ) ) {

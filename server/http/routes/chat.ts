@@ -8,6 +8,8 @@ import { BufferedSink, StreamingSink } from "../sinks.ts";
 
 export interface ChatRouteOptions {
   deps: ChatDeps;
+  /** Chats in progress; shutdown waits for them to settle their ledger rows. */
+  inflight: Set<Promise<void>>;
   streaming: boolean;
   maxInputChars: number;
   keepAliveMs: number;
@@ -35,8 +37,15 @@ export function chatRoute(options: ChatRouteOptions) {
     const streamed = options.streaming && request.stream !== false;
     const sink = streamed ? new StreamingSink(res, options.keepAliveMs) : new BufferedSink();
     const input = { requestId, siteId, request, streamed, signal: abort.signal, receivedAt };
+    const chat = runChat(options.deps, input, sink);
+    const settled = chat.then(
+      () => undefined,
+      () => undefined,
+    );
+    options.inflight.add(settled);
+    void settled.then(() => options.inflight.delete(settled));
     try {
-      await runChat(options.deps, input, sink);
+      await chat;
     } catch (error) {
       if (abort.signal.aborted) return;
       if (error instanceof GatewayError) {

@@ -40,6 +40,11 @@ export interface InterleaveOptions {
   pauseMs: number;
   /** A new keep-alive agent per batch (concurrent runs) or one per target (sequential runs). */
   agentPerBatch: boolean;
+  /**
+   * Streams per target run (and discarded) before the rounds, with at most 5
+   * chunks each: JIT, connection pools and lazy loading are warm when measuring.
+   */
+  warmup: number;
   progress(text: string): void;
 }
 
@@ -51,33 +56,19 @@ export async function interleave(
   options: InterleaveOptions,
 ): Promise<Map<string, Tally>> {
   const tallies = new Map<string, Tally>();
-  const agents = new Map<string, Agent>();
-  const cpuAtStart = new Map<string, number | undefined>();
-  const peakReset = new Map<string, boolean>();
-  for (const target of targets) {
-    tallies.set(target.name, emptyTally(target));
-    if (target.pid === undefined) continue;
-    peakReset.set(target.name, resetPeak(target.pid));
-    cpuAtStart.set(target.name, cpuMsOf(target.pid));
-  }
-  const sampled = new Map<string, number>();
-  const sampler = setInterval(() => {
-    for (const target of targets) {
-      if (target.pid === undefined) continue;
-      const rss = memoryOf(target.pid)?.rssKb ?? 0;
-      sampled.set(target.name, Math.max(sampled.get(target.name) ?? 0, rss));
-    }
-  }, MEMORY_SAMPLE_MS);
-  const monitor = lagMonitor();
+  for (const target of targets) tallies.set(target.name, emptyTally(target));
+  if (options.warmup > 0) await warmUp(targets, options);
 
+  const watch = watchResources(targets);
+  const agents = new Map<string, Agent>();
+  const monitor = lagMonitor();
   try {
     for (let round = 0; round < options.rounds; round += 1) {
+      if (options.streams > 1 || round % 50 === 0)
+        options.progress(`round ${round + 1}/${options.rounds}`);
       for (let turn = 0; turn < targets.length; turn += 1) {
         const target = targets[(round + turn) % targets.length] as RunningTarget;
         const tally = tallies.get(target.name) as Tally;
-        if (options.rounds > 1 && turn === 0 && (round % 20 === 0 || options.streams > 1)) {
-          options.progress(`round ${round + 1}/${options.rounds}`);
-        }
         let agent = agents.get(target.name);
         if (!agent || options.agentPerBatch) {
           agent = newAgent();
@@ -100,20 +91,68 @@ export async function interleave(
       }
     }
   } finally {
-    clearInterval(sampler);
     for (const agent of agents.values()) agent.destroy();
-  }
-
-  for (const target of targets) {
-    if (target.pid === undefined) continue;
-    const tally = tallies.get(target.name) as Tally;
-    const start = cpuAtStart.get(target.name);
-    const end = cpuMsOf(target.pid);
-    tally.cpuMs = start === undefined || end === undefined ? undefined : end - start;
-    const hwm = peakReset.get(target.name) ? (memoryOf(target.pid)?.peakKb ?? 0) : 0;
-    tally.peakRssKb = Math.max(hwm, sampled.get(target.name) ?? 0) || undefined;
+    const usage = watch.finish();
+    for (const [name, { cpuMs, peakRssKb }] of usage) {
+      const tally = tallies.get(name) as Tally;
+      tally.cpuMs = cpuMs;
+      tally.peakRssKb = peakRssKb;
+    }
   }
   return tallies;
+}
+
+/** Unrecorded streams (at most 5 chunks each) so that JIT, pools and lazy loading are warm. */
+async function warmUp(targets: RunningTarget[], options: InterleaveOptions): Promise<void> {
+  options.progress(`warm-up: ${options.warmup} stream(s) per target`);
+  const spec = { ...options.spec, chunks: Math.min(options.spec.chunks, 5) };
+  const warm = { ...options, streams: options.warmup, spec };
+  for (const target of targets) {
+    const agent = newAgent();
+    await batch(target, agent, warm);
+    agent.destroy();
+  }
+  await sleep(options.pauseMs);
+}
+
+/**
+ * CPU time and peak RSS of each target's process from now until finish():
+ * VmHWM after resetting it (clear_refs), or else the highest VmRSS sampled
+ * every 100 ms, whichever is higher.
+ */
+function watchResources(targets: RunningTarget[]) {
+  const watched = targets.filter((target) => target.pid !== undefined);
+  const cpuAtStart = new Map<string, number | undefined>();
+  const peakReset = new Map<string, boolean>();
+  const sampled = new Map<string, number>();
+  for (const target of watched) {
+    const pid = target.pid as number;
+    peakReset.set(target.name, resetPeak(pid));
+    cpuAtStart.set(target.name, cpuMsOf(pid));
+  }
+  const sampler = setInterval(() => {
+    for (const target of watched) {
+      const rss = memoryOf(target.pid as number)?.rssKb ?? 0;
+      sampled.set(target.name, Math.max(sampled.get(target.name) ?? 0, rss));
+    }
+  }, MEMORY_SAMPLE_MS);
+  return {
+    finish() {
+      clearInterval(sampler);
+      const usage = new Map<string, { cpuMs: number | undefined; peakRssKb: number | undefined }>();
+      for (const target of watched) {
+        const pid = target.pid as number;
+        const start = cpuAtStart.get(target.name);
+        const end = cpuMsOf(pid);
+        const hwm = peakReset.get(target.name) ? (memoryOf(pid)?.peakKb ?? 0) : 0;
+        usage.set(target.name, {
+          cpuMs: start === undefined || end === undefined ? undefined : end - start,
+          peakRssKb: Math.max(hwm, sampled.get(target.name) ?? 0) || undefined,
+        });
+      }
+      return usage;
+    },
+  };
 }
 
 function newAgent(): Agent {

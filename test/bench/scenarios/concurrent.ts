@@ -55,6 +55,7 @@ export function concurrent(options: ConcurrentOptions): Scenario {
         rampMs: size.streams * options.rampMsPerStream,
         pauseMs: 500,
         agentPerBatch: true,
+        warmup: 50,
         progress: context.progress,
       });
       const upstream = await context.upstream.stats().catch(() => undefined);

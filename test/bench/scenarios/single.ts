@@ -24,6 +24,7 @@ export const single: Scenario = {
       rampMs: 0,
       pauseMs: 0,
       agentPerBatch: false,
+      warmup: 5,
       progress: context.progress,
     });
     const upstream = await context.upstream.stats().catch(() => undefined);

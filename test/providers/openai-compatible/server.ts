@@ -59,6 +59,8 @@ export interface WireServer {
   baseUrl(provider: WireProvider): string;
   /** Queues what the next requests get, in order. */
   script(...scripts: Script[]): void;
+  /** How many scripted responses are still queued. */
+  pending(): number;
   readonly received: ReceivedRequest[];
   close(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export async function startWireServer(): Promise<WireServer> {
 
   return {
     baseUrl: (provider) => `http://127.0.0.1:${port}${wireProfiles[provider].pathPrefix}`,
+    pending: () => scripts.length,
     script: (...more) => {
       scripts.push(...more);
     },

@@ -1,0 +1,50 @@
+import { __ } from "@wordpress/i18n";
+import type { ChatAttributes } from "../attributes";
+
+/** Paragraphs of the welcome text (blank lines separate them; single newlines stay). */
+function paragraphs(text: string): string[] {
+  return text
+    .split(/\n\s*\n/)
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/**
+ * What the chat looks like on the page, with the same classes as the live view
+ * (style.css styles both): the title, the welcome bubble and the message field.
+ */
+export function ChatPreview({ attributes }: { attributes: ChatAttributes }) {
+  const { title, welcome, placeholder } = attributes;
+  return (
+    <>
+      {title ? <h2 className="sluice-chat__title">{title}</h2> : null}
+      <div className="sluice-chat__log">
+        {welcome ? (
+          <div className="sluice-chat__message sluice-chat__message--assistant">
+            <div className="sluice-chat__bubble">
+              {paragraphs(welcome).map((paragraph, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs have no identity of their own
+                <p key={index} style={{ whiteSpace: "pre-line" }}>
+                  {paragraph}
+                </p>
+              ))}
+            </div>
+          </div>
+        ) : null}
+      </div>
+      <div className="sluice-chat__form">
+        <textarea
+          className="sluice-chat__input"
+          rows={1}
+          placeholder={placeholder}
+          aria-label={__("Your message (preview)", "sluice")}
+          readOnly
+          tabIndex={-1}
+        />
+        <button type="button" className="sluice-chat__send" tabIndex={-1} aria-disabled="true">
+          {__("Send", "sluice")}
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,51 @@
+<?php
+/**
+ * Server render of the Chat block: an empty container whose data-sluice-chat attribute
+ * holds the view script's configuration (docs/wordpress-contract.md). The view script
+ * builds the conversation inside it.
+ *
+ * The system prompt is never printed: the REST route reads it from the saved block.
+ * The nonce is printed only for logged-in users, so cached pages for visitors carry none.
+ *
+ * @package Sluice
+ *
+ * @var array    $attributes Block attributes, with block.json defaults applied.
+ * @var string   $content    Inner content (none).
+ * @var WP_Block $block      The block instance.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+$sluice_post_id = isset( $block->context['postId'] ) ? (int) $block->context['postId'] : (int) get_the_ID();
+
+$sluice_config = array(
+	'restUrl'       => rest_url( 'sluice/v1/chat' ),
+	'postId'        => $sluice_post_id,
+	'blockId'       => isset( $attributes['blockId'] ) ? (string) $attributes['blockId'] : '',
+	'streamingMode' => function_exists( 'sluice_streaming_mode' ) ? sluice_streaming_mode() : 'auto',
+	'texts'         => array(
+		'title'       => isset( $attributes['title'] ) ? (string) $attributes['title'] : '',
+		'welcome'     => isset( $attributes['welcome'] ) ? (string) $attributes['welcome'] : '',
+		'placeholder' => isset( $attributes['placeholder'] ) ? (string) $attributes['placeholder'] : '',
+	),
+);
+if ( is_user_logged_in() ) {
+	$sluice_config['nonce'] = wp_create_nonce( 'wp_rest' );
+}
+
+// The JSON has no entities or quotes of its own; get_block_wrapper_attributes() escapes it with esc_attr().
+$sluice_json = wp_json_encode( $sluice_config, JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_UNESCAPED_SLASHES );
+
+$sluice_wrapper = get_block_wrapper_attributes(
+	array(
+		'class'            => 'sluice-chat',
+		'data-sluice-chat' => false === $sluice_json ? '{}' : $sluice_json,
+	)
+);
+?>
+<div <?php echo $sluice_wrapper; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by get_block_wrapper_attributes(). ?>>
+	<?php if ( '' !== $sluice_config['texts']['title'] ) : ?>
+		<h2 class="sluice-chat__title"><?php echo esc_html( $sluice_config['texts']['title'] ); ?></h2>
+	<?php endif; ?>
+	<noscript><p class="sluice-chat__error-text"><?php esc_html_e( 'This chat needs JavaScript.', 'sluice' ); ?></p></noscript>
+</div>

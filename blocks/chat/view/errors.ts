@@ -1,0 +1,178 @@
+import { __, _n, sprintf } from "@wordpress/i18n";
+
+/**
+ * Why a question got no (complete) answer, as the visitor needs to know it. Built from
+ * the REST route's WP_Error body, the gateway's codes it relays (`sluice_gateway_<code>`),
+ * an in-stream `error` frame, or a network failure.
+ */
+export type FailureKind =
+  | "rate_limited"
+  | "provider_busy"
+  | "budget"
+  | "unavailable"
+  | "switched_off"
+  | "not_found"
+  | "too_long"
+  | "rejected"
+  | "interrupted"
+  | "unreadable";
+
+export interface ChatFailure {
+  kind: FailureKind;
+  status?: number;
+  code?: string;
+  /** Seconds until a retry may succeed, when the server said. */
+  retryAfterSeconds?: number;
+}
+
+const GATEWAY_PREFIX = "sluice_gateway_";
+
+/** The gateway's own code, without the plugin's `sluice_gateway_` prefix. */
+export function gatewayCode(code: string): string {
+  return code.startsWith(GATEWAY_PREFIX) ? code.slice(GATEWAY_PREFIX.length) : code;
+}
+
+function isBudgetCode(code: string): boolean {
+  return /budget|spend_cap|cap_reached|cap_exceeded/.test(code);
+}
+
+/** Retry-After as seconds: either delta-seconds or an HTTP date. */
+export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+/** The `code` and retry hint of an error body: WP_Error JSON or the gateway's envelope. */
+export function readErrorBody(body: unknown): { code?: string; retryAfter?: number } {
+  if (typeof body !== "object" || body === null) return {};
+  const record = body as Record<string, unknown>;
+  const nested = record.error;
+  if (typeof nested === "object" && nested !== null) {
+    const code = (nested as Record<string, unknown>).code;
+    return typeof code === "string" ? { code } : {};
+  }
+  const data = record.data as Record<string, unknown> | undefined;
+  const retryAfter = data && typeof data.retry_after === "number" ? data.retry_after : undefined;
+  return {
+    ...(typeof record.code === "string" ? { code: record.code } : {}),
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  };
+}
+
+/** Classifies a refused request (a non-2xx answer of the chat route). */
+export function classifyHttpFailure(
+  status: number,
+  body: unknown,
+  retryAfterHeader: string | null,
+  nowMs: number = Date.now(),
+): ChatFailure {
+  const { code: rawCode, retryAfter } = readErrorBody(body);
+  const code = rawCode ?? "";
+  const bare = gatewayCode(code);
+  const retryAfterSeconds = parseRetryAfter(retryAfterHeader, nowMs) ?? retryAfter;
+  const base = {
+    status,
+    ...(rawCode ? { code: rawCode } : {}),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
+  if (isBudgetCode(bare)) return { kind: "budget", ...base };
+  if (status === 429) {
+    return { kind: bare === "provider_rate_limited" ? "provider_busy" : "rate_limited", ...base };
+  }
+  if (status === 403) return { kind: "switched_off", ...base };
+  if (status === 404) return { kind: "not_found", ...base };
+  if (status === 413 || bare === "context_length_exceeded" || bare === "body_too_large") {
+    return { kind: "too_long", ...base };
+  }
+  if (status === 400 || status === 401) return { kind: "rejected", ...base };
+  return { kind: "unavailable", ...base };
+}
+
+/** Classifies an `error` frame that ended a started stream. */
+export function classifyStreamError(code: string): ChatFailure {
+  const bare = gatewayCode(code);
+  if (isBudgetCode(bare)) return { kind: "budget", code };
+  return { kind: "interrupted", code };
+}
+
+export interface FailureMessage {
+  text: string;
+  /** Whether a Retry button makes sense. */
+  retryable: boolean;
+}
+
+function inSeconds(seconds: number): string {
+  if (seconds >= 120) {
+    const minutes = Math.ceil(seconds / 60);
+    /* translators: %d: minutes to wait */
+    return sprintf(_n("in %d minute", "in %d minutes", minutes, "sluice"), minutes);
+  }
+  /* translators: %d: seconds to wait */
+  return sprintf(_n("in %d second", "in %d seconds", seconds, "sluice"), seconds);
+}
+
+/** What the visitor reads for a failure. */
+export function describeFailure(failure: ChatFailure): FailureMessage {
+  const wait = failure.retryAfterSeconds;
+  switch (failure.kind) {
+    case "rate_limited":
+      return {
+        text:
+          wait !== undefined && wait > 0
+            ? /* translators: %s: e.g. "in 30 seconds" */
+              sprintf(
+                __("You're sending messages faster than this site allows. Please try again %s.", "sluice"),
+                inSeconds(wait),
+              )
+            : __("You're sending messages faster than this site allows. Please wait a moment and try again.", "sluice"),
+        retryable: true,
+      };
+    case "provider_busy":
+      return {
+        text:
+          wait !== undefined && wait > 0
+            ? /* translators: %s: e.g. "in 30 seconds" */
+              sprintf(__("The AI service is busy. Please try again %s.", "sluice"), inSeconds(wait))
+            : __("The AI service is busy. Please try again in a moment.", "sluice"),
+        retryable: true,
+      };
+    case "budget":
+      return {
+        text: __("This chat has used up its budget for now. Please try again later.", "sluice"),
+        retryable: true,
+      };
+    case "switched_off":
+      return { text: __("The chat is switched off on this site.", "sluice"), retryable: false };
+    case "not_found":
+      return {
+        text: __("This chat is no longer available on this page. Please reload the page.", "sluice"),
+        retryable: false,
+      };
+    case "too_long":
+      return {
+        text: __("That message is too long for this chat. Please shorten it and send it again.", "sluice"),
+        retryable: false,
+      };
+    case "rejected":
+      return { text: __("This message could not be sent. Please try again.", "sluice"), retryable: true };
+    case "interrupted":
+      return {
+        text: __("The answer was interrupted. You can try again.", "sluice"),
+        retryable: true,
+      };
+    case "unreadable":
+      return {
+        text: __("The answer could not be read. Please try again.", "sluice"),
+        retryable: true,
+      };
+    default:
+      return {
+        text: __("Chat is unavailable right now. Please try again in a moment.", "sluice"),
+        retryable: true,
+      };
+  }
+}

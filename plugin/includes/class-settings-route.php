@@ -1,0 +1,126 @@
+<?php
+/**
+ * GET/POST /wp-json/sluice/v1/settings — the admin screen's settings. The secret
+ * is write-only: a GET says whether one is set, never what it is.
+ *
+ * @package Sluice
+ */
+
+namespace Sluice;
+
+use WP_Error;
+use WP_REST_Request;
+use WP_REST_Response;
+use WP_REST_Server;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Settings_Route {
+
+	public function __construct( private Settings $settings ) {
+	}
+
+	public function register( string $route_namespace ): void {
+		$can_manage = static fn(): bool => current_user_can( 'manage_options' );
+		register_rest_route(
+			$route_namespace,
+			'/settings',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'permission_callback' => $can_manage,
+					'callback'            => array( $this, 'read' ),
+					'args'                => array(),
+				),
+				array(
+					'methods'             => WP_REST_Server::EDITABLE,
+					'permission_callback' => $can_manage,
+					'callback'            => array( $this, 'update' ),
+					'args'                => self::update_args(),
+				),
+			)
+		);
+	}
+
+	/** @return array<string, array<string, mixed>> */
+	private static function update_args(): array {
+		return array(
+			'gateway_url'           => array(
+				'type'              => 'string',
+				'description'       => __( 'Base URL of the Sluice gateway, e.g. https://gateway.example.com.', 'sluice' ),
+				'validate_callback' => array( self::class, 'validate_gateway_url' ),
+			),
+			'site_id'               => array(
+				'type'        => 'string',
+				'description' => __( 'This site\'s id on the gateway.', 'sluice' ),
+				'pattern'     => '^$|' . Settings::SITE_ID_PATTERN,
+			),
+			'secret'                => array(
+				'type'              => 'string',
+				'description'       => __( 'The site\'s shared secret (write-only; empty removes the stored one).', 'sluice' ),
+				'validate_callback' => array( self::class, 'validate_secret' ),
+			),
+			'streaming_mode'        => array(
+				'type' => 'string',
+				'enum' => Settings::STREAMING_MODES,
+			),
+			'rate_limit_per_minute' => array(
+				'type'    => 'integer',
+				'minimum' => 0,
+				'maximum' => Settings::MAX_RATE_LIMIT,
+			),
+		);
+	}
+
+	/**
+	 * @param mixed           $value   Sent value.
+	 * @param WP_REST_Request $request Request.
+	 * @param string          $param   Parameter name.
+	 */
+	public static function validate_gateway_url( $value, $request, $param ): bool|WP_Error {
+		$valid = rest_validate_request_arg( $value, $request, $param );
+		if ( is_wp_error( $valid ) ) {
+			return $valid;
+		}
+		if ( null === Settings::normalize_url( (string) $value ) ) {
+			return new WP_Error( 'rest_invalid_param', __( 'The gateway URL must start with http:// or https://.', 'sluice' ), array( 'status' => 400 ) );
+		}
+		return true;
+	}
+
+	/**
+	 * @param mixed           $value   Sent value.
+	 * @param WP_REST_Request $request Request.
+	 * @param string          $param   Parameter name.
+	 */
+	public static function validate_secret( $value, $request, $param ): bool|WP_Error {
+		$valid = rest_validate_request_arg( $value, $request, $param );
+		if ( is_wp_error( $valid ) ) {
+			return $valid;
+		}
+		$secret = trim( (string) $value );
+		if ( '' !== $secret && strlen( $secret ) < Settings::MIN_SECRET_LENGTH ) {
+			/* translators: %d: minimum number of characters. */
+			return new WP_Error( 'rest_invalid_param', sprintf( __( 'The secret must be at least %d characters, as the gateway printed it.', 'sluice' ), Settings::MIN_SECRET_LENGTH ), array( 'status' => 400 ) );
+		}
+		return true;
+	}
+
+	public function read(): WP_REST_Response {
+		return new WP_REST_Response( $this->settings->to_public_array(), 200 );
+	}
+
+	public function update( WP_REST_Request $request ): WP_REST_Response {
+		$changes = array();
+		foreach ( array_keys( self::update_args() ) as $field ) {
+			if ( $request->has_param( $field ) ) {
+				$changes[ $field ] = $request->get_param( $field );
+			}
+		}
+		if ( isset( $changes['gateway_url'] ) ) {
+			$changes['gateway_url'] = Settings::normalize_url( (string) $changes['gateway_url'] ) ?? '';
+		}
+		$this->settings->update( $changes );
+		return $this->read();
+	}
+}

@@ -1,0 +1,42 @@
+<?php
+/**
+ * Removes everything Sluice stored when the plugin is deleted: its two options
+ * and the rate-limit transients, on every site of a network.
+ *
+ * @package Sluice
+ */
+
+if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
+	exit;
+}
+
+/**
+ * Deletes the current site's Sluice options and transients.
+ */
+function sluice_uninstall_site() {
+	global $wpdb;
+
+	delete_option( 'sluice_settings' );
+	delete_option( 'sluice_secret' );
+
+	// Rate-limit windows: _transient_sluice_rl_* and their _transient_timeout_ twins.
+	$names = $wpdb->get_col( // phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery, WordPress.DB.DirectDatabaseQuery.NoCaching -- one-off cleanup.
+		$wpdb->prepare(
+			"SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s",
+			$wpdb->esc_like( '_transient_sluice_' ) . '%'
+		)
+	);
+	foreach ( $names as $name ) {
+		delete_transient( substr( $name, strlen( '_transient_' ) ) );
+	}
+}
+
+if ( is_multisite() ) {
+	foreach ( get_sites( array( 'fields' => 'ids', 'number' => 0 ) ) as $sluice_site_id ) {
+		switch_to_blog( $sluice_site_id );
+		sluice_uninstall_site();
+		restore_current_blog();
+	}
+} else {
+	sluice_uninstall_site();
+}

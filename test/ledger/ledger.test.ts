@@ -1,0 +1,95 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../server/config.ts";
+import { openDatabase } from "../../server/ledger/db.ts";
+import { MIGRATIONS } from "../../server/ledger/migrations.ts";
+import { RequestLedger } from "../../server/ledger/requests.ts";
+import { startGateway } from "../../server/serve.ts";
+
+const usage = { inputTokens: 10, outputTokens: 4, cacheReadTokens: 2, cacheWriteTokens: 0, reasoningTokens: 1 };
+
+describe("the SQLite ledger", () => {
+  it("uses WAL and applies each migration once", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sluice-ledger-")), "sluice.db");
+    const first = openDatabase(path);
+    expect(first.pragma("journal_mode", { simple: true })).toBe("wal");
+    first.close();
+    const again = openDatabase(path);
+    const versions = again.prepare("SELECT version FROM schema_migrations").pluck().all();
+    expect(versions).toEqual(MIGRATIONS.map((_, index) => index + 1));
+    again.close();
+  });
+
+  it("opens a row at the start and settles it with usage and cost", () => {
+    const db = openDatabase(":memory:");
+    const ledger = new RequestLedger(db);
+    ledger.open({
+      id: "req_1",
+      siteId: "s",
+      visitor: "v_12345678",
+      provider: "openai",
+      model: "gpt-4o-mini",
+      requestedModel: "auto",
+      streamed: true,
+      startedAt: 1000,
+    });
+    expect(db.prepare("SELECT status FROM requests WHERE id = 'req_1'").pluck().get()).toBe("open");
+    ledger.settle("req_1", {
+      status: "aborted",
+      provider: "openai",
+      model: "gpt-4o-mini",
+      usage,
+      usageSource: "estimated",
+      costPicoUsd: 123,
+      priced: true,
+      providerCostPicoUsd: undefined,
+      finishReason: "aborted",
+      errorCode: null,
+      latencyMs: 50,
+      ttfcMs: 10,
+      finishedAt: 2000,
+    });
+    expect(db.prepare("SELECT * FROM requests WHERE id = 'req_1'").get()).toMatchObject({
+      status: "aborted",
+      visitor: "v_12345678",
+      input_tokens: 10,
+      output_tokens: 4,
+      cache_read_tokens: 2,
+      reasoning_tokens: 1,
+      cost_picousd: 123,
+      usage_source: "estimated",
+      finish_reason: "aborted",
+      provider_cost_picousd: null,
+    });
+  });
+
+  it("marks rows a crash left open as interrupted when the gateway starts again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-crash-"));
+    const db = openDatabase(join(dir, "sluice.db"));
+    new RequestLedger(db).open({
+      id: "req_crashed",
+      siteId: "s",
+      visitor: undefined,
+      provider: "demo",
+      model: "sluice-demo",
+      requestedModel: "auto",
+      streamed: true,
+      startedAt: Date.now() - 5000,
+    });
+    db.close();
+    const gateway = await startGateway(
+      loadConfig({ SLUICE_PORT: "0", SLUICE_DATA_DIR: dir, SLUICE_LOG_LEVEL: "silent" }),
+    );
+    try {
+      const status = gateway.services.db
+        .prepare("SELECT status FROM requests WHERE id = 'req_crashed'")
+        .pluck()
+        .get();
+      expect(status).toBe("interrupted");
+    } finally {
+      await gateway.close();
+    }
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { run } from "../../../scripts/wordpress/commands.ts";
+import { provisionWordPress, startWordPress } from "../../../scripts/wordpress/index.ts";
+import { requirePhp } from "./php.ts";
+
+const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
+
+/** Posts made by fixtures/seed.php, and application passwords ("login:password"). */
+export interface SeededContent {
+  nested: number;
+  bad_model: number;
+  draft: number;
+  protected: number;
+  not_chat: number;
+  admin_auth: string;
+  subscriber_auth: string;
+}
+
+export interface PluginSite {
+  url: string;
+  dir: string;
+  /** The provisioned page, holding a Chat block with blockId "page-block-1". */
+  pageId: number;
+  content: SeededContent;
+  /** PHP's warnings and notices (WP_DEBUG_LOG). */
+  debugLog: string;
+  /** A REST call, authenticated as the admin or a subscriber when asked. */
+  rest(route: string, init?: RestInit): Promise<Response>;
+  /** Runs a PHP file of fixtures/ with WordPress loaded; returns its JSON output. */
+  php<T>(script: string, ...args: string[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface RestInit {
+  method?: string;
+  body?: unknown;
+  as?: "admin" | "subscriber";
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address !== "object") throw new Error("no free port");
+  return address.port;
+}
+
+/**
+ * A fresh WordPress in a temp folder with the repository's plugin/ installed and
+ * active, configured (wp-config constants) for the given gateway, seeded with
+ * test content and served by php -S.
+ */
+export async function startPluginSite(gateway: {
+  url: string;
+  siteId: string;
+  secret: string;
+}): Promise<PluginSite> {
+  await requirePhp();
+  const dir = mkdtempSync(path.join(tmpdir(), "sluice-plugin-site-"));
+  const port = await freePort();
+  const quiet = () => {};
+  const site = await provisionWordPress({
+    dir,
+    port,
+    gatewayUrl: gateway.url,
+    siteId: gateway.siteId,
+    siteSecret: gateway.secret,
+    requirePlugin: true,
+    pageContent: '<!-- wp:sluice/chat {"blockId":"page-block-1"} /-->',
+    log: quiet,
+  });
+  const server = await startWordPress({ dir, port, workers: 6, log: quiet });
+
+  const php = async <T>(script: string, ...args: string[]): Promise<T> => {
+    const { stdout } = await run("php", [path.join(fixtures, script), dir, server.url, ...args]);
+    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "null") as T;
+  };
+  const content = await php<SeededContent>("seed.php");
+
+  const rest = (route: string, init: RestInit = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.body !== undefined) headers["Content-Type"] = "application/json";
+    if (init.as) {
+      const auth = init.as === "admin" ? content.admin_auth : content.subscriber_auth;
+      headers.Authorization = `Basic ${Buffer.from(auth).toString("base64")}`;
+    }
+    return fetch(`${server.url}/wp-json/sluice/v1${route}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers,
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+  };
+
+  return {
+    url: server.url,
+    dir,
+    pageId: site.pageId,
+    content,
+    debugLog: site.debugLog,
+    rest,
+    php,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
