@@ -43,7 +43,7 @@ export function testConnection(): Promise<ConnectionReport> {
 
 /** The stream probe's raw response (api-fetch adds the root URL and the nonce). */
 export function openStreamProbe(): Promise<Response> {
-  return apiFetch<Response>({
+  return apiFetch<Response, false>({
     path: "/sluice/v1/stream-probe",
     parse: false,
     headers: { Accept: "text/event-stream" },

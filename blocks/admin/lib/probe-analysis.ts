@@ -25,7 +25,7 @@ export interface ProbeReading {
 
 export type ProbeVerdict = "progressive" | "buffered" | "partial" | "incomplete";
 
-export type Intermediary = "nginx" | "apache" | "litespeed" | "cloudflare" | "cdn" | "compression";
+export type Intermediary = "nginx" | "apache" | "cloudflare" | "cdn" | "compression";
 
 export interface ProbeAnalysis {
   verdict: ProbeVerdict;
@@ -94,7 +94,6 @@ export function detectIntermediaries(headers: Record<string, string>): Intermedi
   const server = lower.server ?? "";
   if (server.includes("nginx") || server.includes("openresty")) found.add("nginx");
   if (server.includes("apache")) found.add("apache");
-  if (server.includes("litespeed")) found.add("litespeed");
   if (server.includes("cloudflare") || "cf-ray" in lower) found.add("cloudflare");
   if (
     "x-cache" in lower ||

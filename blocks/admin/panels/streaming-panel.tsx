@@ -126,7 +126,7 @@ function adviceList(): Advice[] {
         "Sluice already sends “X-Accel-Buffering: no”; make sure nothing strips it, or turn buffering off for the REST API:",
         "sluice",
       ),
-      code: "location ^~ /wp-json/sluice/ {\n    proxy_buffering off;      # nginx as a reverse proxy\n    fastcgi_buffering off;    # nginx + PHP-FPM\n    gzip off;\n}",
+      code: "# where nginx passes /wp-json/sluice/ to PHP or to the backend:\nfastcgi_buffering off;   # nginx + PHP-FPM\nproxy_buffering off;     # nginx as a reverse proxy\ngzip off;",
     },
     {
       key: "apache",
