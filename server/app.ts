@@ -5,7 +5,7 @@ import { sendError } from "./http/errors.ts";
 import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
 import type { Logger } from "./logger.ts";
-import { priceWith, type Services } from "./services.ts";
+import type { Services } from "./services.ts";
 
 export const VERSION = "0.1.0";
 
@@ -33,7 +33,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
   v1.post(
     "/chat",
     chatRoute({
-      deps: { router: services.router, ledger: services.ledger, price: priceWith(services.prices) },
+      deps: services.chat,
       inflight: services.inflight,
       streaming: config.streaming,
       maxInputChars: config.maxInputChars,

@@ -26,6 +26,8 @@ export interface GatewayConfig {
   /** Candidate models for `model: "auto"`, in order of preference. */
   autoModels: string[];
   signatureWindowSeconds: number;
+  /** A reservation not settled within this time is released (its stream is presumed lost). */
+  reservationTtlMs: number;
   demoDelayMs: number;
   logLevel: string;
 }
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     breakerCooldownMs: integer(env, "SLUICE_BREAKER_COOLDOWN_MS", 30_000, 0, 3_600_000),
     autoModels: list(env.SLUICE_AUTO_MODELS),
     signatureWindowSeconds: integer(env, "SLUICE_SIGNATURE_WINDOW_S", 300, 1, 3600),
+    reservationTtlMs: integer(env, "SLUICE_RESERVATION_TTL_MS", 900_000, 1_000, 86_400_000),
     demoDelayMs: integer(env, "SLUICE_DEMO_DELAY_MS", 30, 0, 10_000),
     logLevel: env.SLUICE_LOG_LEVEL ?? "info",
   };

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
+import { recoverInterrupted } from "./budget/recovery.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createServices, type Services } from "./services.ts";
@@ -17,9 +18,15 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger(config.logLevel);
   const services = createServices(config);
-  const interrupted = services.ledger.interruptOpen(Date.now());
-  if (interrupted > 0)
-    logger.warn({ interrupted }, "marked requests left open by a crash as interrupted");
+  const interrupted = recoverInterrupted(services);
+  if (interrupted > 0) {
+    logger.warn({ interrupted }, "billed and closed requests left open by a crash");
+  }
+  const reclaim = setInterval(() => {
+    const released = services.budget.releaseExpired(Date.now());
+    if (released > 0) logger.warn({ released }, "released reservations past their time-out");
+  }, 60_000);
+  reclaim.unref();
 
   const server = createServer({ noDelay: true }, createApp(services, logger));
   server.keepAliveTimeout = 65_000;
@@ -43,6 +50,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       // Open streams are cut; each chat then settles its ledger row before the database closes.
       server.closeAllConnections();
       await Promise.all([closed, ...services.inflight]);
+      clearInterval(reclaim);
       services.close();
     },
   };

@@ -1,10 +1,13 @@
+import { BudgetGuard } from "./budget/guard.ts";
+import { PolicyStore } from "./budget/policy.ts";
+import type { ChatDeps } from "./chat/pipeline.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type Db, openDatabase } from "./ledger/db.ts";
 import { NonceStore } from "./ledger/nonces.ts";
 import { RequestLedger } from "./ledger/requests.ts";
 import { SiteStore } from "./ledger/sites.ts";
 import { UsageReports } from "./ledger/usage.ts";
-import { costOf } from "./pricing/cost.ts";
+import { costOf, worstCaseCostPicoUsd } from "./pricing/cost.ts";
 import { loadPriceBook, type PriceBook } from "./pricing/prices.ts";
 import { ProviderRegistry } from "./providers/registry.ts";
 import { ModelCatalog } from "./routing/catalog.ts";
@@ -26,6 +29,10 @@ export interface Services {
   router: Router;
   ledger: RequestLedger;
   usage: UsageReports;
+  policies: PolicyStore;
+  budget: BudgetGuard;
+  /** What the chat pipeline runs with. */
+  chat: ChatDeps;
   /** Chats in progress (settled when their ledger row is). */
   inflight: Set<Promise<void>>;
   close(): void;
@@ -50,6 +57,23 @@ export function createServices(config: GatewayConfig): Services {
     breakerFailureThreshold: config.breakerFailures,
     breakerCooldownMs: config.breakerCooldownMs,
   });
+  const ledger = new RequestLedger(db);
+  const policies = new PolicyStore(db);
+  const budget = new BudgetGuard(db, { reservationTtlMs: config.reservationTtlMs });
+  const price = priceWith(prices);
+  const chat: ChatDeps = {
+    router,
+    ledger,
+    policies,
+    budget,
+    price,
+    worstCase: (provider, model, inputTokens, maxTokens) =>
+      worstCaseCostPicoUsd(provider, model, inputTokens, maxTokens, prices),
+    settle: db.transaction((requestId: string, outcome: Parameters<ChatDeps["settle"]>[1]) => {
+      ledger.settle(requestId, outcome);
+      budget.settle(requestId, outcome.costPicoUsd);
+    }),
+  };
   return {
     config,
     db,
@@ -61,8 +85,11 @@ export function createServices(config: GatewayConfig): Services {
     registry,
     catalog,
     router,
-    ledger: new RequestLedger(db),
+    ledger,
     usage: new UsageReports(db),
+    policies,
+    budget,
+    chat,
     inflight: new Set(),
     close: () => db.close(),
   };

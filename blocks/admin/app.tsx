@@ -6,7 +6,10 @@ import { ConnectionPanel } from "./panels/connection-panel";
 import { SettingsPanel } from "./panels/settings-panel";
 import { StreamingPanel } from "./panels/streaming-panel";
 
-type Loaded = { state: "loading" } | { state: "ready"; settings: SluiceSettings } | { state: "failed"; message: string };
+type Loaded =
+  | { state: "loading" }
+  | { state: "ready"; settings: SluiceSettings }
+  | { state: "failed"; message: string };
 
 /**
  * Settings → Sluice. Each panel is one card; later panels (spend caps, the spend
@@ -33,7 +36,10 @@ export function AdminApp() {
     <div className="sluice-admin">
       <h1 className="sluice-admin__title">{__("Sluice", "sluice")}</h1>
       <p className="sluice-admin__lede">
-        {__("Connect this site to its Sluice gateway and check that answers can stream through this host.", "sluice")}
+        {__(
+          "Connect this site to its Sluice gateway and check that answers can stream through this host.",
+          "sluice",
+        )}
       </p>
       {loaded.state === "loading" ? (
         <p className="sluice-admin__loading">

@@ -26,11 +26,16 @@ function useOwnBlockId(
   }, [blockId, clientId, setAttributes]);
 }
 
-export default function Edit({ attributes, setAttributes, clientId }: BlockEditProps<ChatAttributes>) {
+export default function Edit({
+  attributes,
+  setAttributes,
+  clientId,
+}: BlockEditProps<ChatAttributes>) {
   const { blockId, title, welcome, systemPrompt, model, maxTokens, placeholder } = attributes;
   useOwnBlockId(blockId, clientId, setAttributes);
   const models = useGatewayModels();
-  const selected = models.state === "ready" ? models.models.find((entry) => entry.id === model) : undefined;
+  const selected =
+    models.state === "ready" ? models.models.find((entry) => entry.id === model) : undefined;
   const maxAnswer = selected?.max_output_tokens ?? DEFAULT_MAX_ANSWER_TOKENS;
   const blockProps = useBlockProps({ className: "sluice-chat" });
 
@@ -72,12 +77,19 @@ export default function Edit({ attributes, setAttributes, clientId }: BlockEditP
             value={systemPrompt}
             onChange={(next) => setAttributes({ systemPrompt: next })}
           />
-          <ModelPicker value={model} list={models} onChange={(next) => setAttributes({ model: next })} />
+          <ModelPicker
+            value={model}
+            list={models}
+            onChange={(next) => setAttributes({ model: next })}
+          />
           <RangeControl
             __next40pxDefaultSize
             __nextHasNoMarginBottom
             label={__("Maximum answer length (tokens)", "sluice")}
-            help={__("About three quarters of a word per token. Longer answers cost more.", "sluice")}
+            help={__(
+              "About three quarters of a word per token. Longer answers cost more.",
+              "sluice",
+            )}
             value={maxTokens}
             min={MIN_ANSWER_TOKENS}
             max={Math.max(maxAnswer, maxTokens)}

@@ -152,6 +152,10 @@ final class Chat_Route {
 			return Gateway_Errors::response( $error, array( 'Retry-After' => (string) $wait ) );
 		}
 
+		if ( function_exists( 'set_time_limit' ) ) {
+			// A long answer may outlive max_execution_time; the gateway calls have their own limits.
+			set_time_limit( 0 );
+		}
 		$stream  = 'buffered' !== $mode && false !== $request['stream'];
 		$payload = $this->gateway_body( $block, $messages, $stream, $visitor );
 		return $stream ? $this->stream( $payload ) : $this->buffered( $payload );

@@ -10,6 +10,13 @@ export interface UsageStartEvent {
   max_tokens: number;
   /** What the client asked for ("auto" or provider/model). */
   requested_model: string;
+  /** true when a cheaper model was chosen to fit the budget; degraded_from names the one asked for. */
+  degraded: boolean;
+  degraded_from: string | null;
+  /** The max_tokens asked for, when it was lowered to fit the budget. */
+  max_tokens_lowered_from: number | null;
+  /** The worst case reserved against the caps before the call. */
+  reserved_usd: number;
 }
 
 export interface ContentEvent {

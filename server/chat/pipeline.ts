@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { RequestLedger, RequestStatus } from "../ledger/requests.ts";
+import type { RequestLedger, RequestStatus, SettledRequest } from "../ledger/requests.ts";
 import { ProviderError } from "../providers/errors.ts";
 import {
   type FinishReason,
@@ -8,7 +8,8 @@ import {
   ZERO_USAGE,
 } from "../providers/types.ts";
 import type { OpenedRoute, Router } from "../routing/router.ts";
-import { countMessageTokens } from "../tokens/count.ts";
+import { countMessageTokens, countTextTokens } from "../tokens/count.ts";
+import { type AdmissionDeps, admit } from "./admission.ts";
 import type { ChatSink, UsageFinalEvent } from "./events.ts";
 import type { ChatRequest } from "./schema.ts";
 import { settleUsage } from "./usage.ts";
@@ -18,10 +19,12 @@ export interface PriceQuote {
   priced: boolean;
 }
 
-export interface ChatDeps {
+export interface ChatDeps extends AdmissionDeps {
   router: Router;
   ledger: RequestLedger;
   price: (provider: ProviderId, model: string, usage: TokenUsage) => PriceQuote;
+  /** Settles the ledger row and the budget reservation in one transaction. */
+  settle: (requestId: string, outcome: SettledRequest) => void;
 }
 
 export interface ChatInput {
@@ -36,6 +39,8 @@ export interface ChatInput {
 }
 
 const PICO_PER_USD = 1e12;
+/** How often a running stream records its progress, so a crash still bills it. */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 /**
  * One chat, from routing to settlement. Failures before the upstream call is
@@ -47,9 +52,16 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   const { request, signal } = input;
   const requestedModel = request.model ?? "auto";
   const inputEstimate = countMessageTokens(request.messages);
-  const targets = deps.router.plan(requestedModel, inputEstimate, request.max_tokens);
-  const planned = targets[0]?.info;
-  if (!planned) throw new Error("router returned no target");
+  const choice = admit(deps, {
+    requestId: input.requestId,
+    siteId: input.siteId,
+    visitor: request.user,
+    requestedModel,
+    inputTokens: inputEstimate,
+    maxTokens: request.max_tokens,
+    now: Date.now(),
+  });
+  const planned = choice.target.info;
 
   deps.ledger.open({
     id: input.requestId,
@@ -60,7 +72,14 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
     requestedModel,
     streamed: input.streamed,
     startedAt: Date.now(),
+    inputTokens: inputEstimate,
+    maxTokens: choice.target.maxTokens,
+    reservedPicoUsd: choice.reservedPicoUsd,
+    degradedFrom: choice.degradedFrom,
   });
+  let nextCheckpoint = performance.now() + CHECKPOINT_INTERVAL_MS;
+  let checkpointChars = 0;
+  let checkpointTokens = 0;
 
   let route: OpenedRoute | undefined;
   let text = "";
@@ -72,7 +91,12 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   let ttfcMs: number | null = null;
 
   try {
-    route = await deps.router.open(targets, request.messages, request.temperature, signal);
+    route = await deps.router.open(
+      [choice.target, ...choice.fallbacks],
+      request.messages,
+      request.temperature,
+      signal,
+    );
     const { info, maxTokens } = route.target;
     await sink.start({
       type: "usage_start",
@@ -82,6 +106,10 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       input_tokens: inputEstimate,
       max_tokens: maxTokens,
       requested_model: requestedModel,
+      degraded: choice.degradedFrom !== null,
+      degraded_from: choice.degradedFrom,
+      max_tokens_lowered_from: choice.loweredFrom,
+      reserved_usd: choice.reservedPicoUsd / PICO_PER_USD,
     });
     try {
       for await (const event of route.events) {
@@ -89,6 +117,13 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
           if (ttfcMs === null) ttfcMs = Math.round(performance.now() - input.receivedAt);
           text += event.text;
           await sink.content(event.text, info.provider);
+          if (performance.now() >= nextCheckpoint) {
+            // Only the text added since the last checkpoint is counted, so this stays linear.
+            checkpointTokens += countTextTokens(text.slice(checkpointChars));
+            checkpointChars = text.length;
+            deps.ledger.checkpoint(input.requestId, checkpointTokens);
+            nextCheckpoint = performance.now() + CHECKPOINT_INTERVAL_MS;
+          }
           if (signal.aborted) break;
         } else if (event.type === "usage") {
           reported = event.usage;
@@ -134,7 +169,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
     const latencyMs = Math.round(performance.now() - input.receivedAt);
     const providerCostPicoUsd =
       providerCostUsd === undefined ? undefined : Math.round(providerCostUsd * PICO_PER_USD);
-    deps.ledger.settle(input.requestId, {
+    deps.settle(input.requestId, {
       status,
       provider: opened.provider,
       model: opened.model,

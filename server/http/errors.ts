@@ -5,6 +5,8 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Record<string, string>;
+  /** Extra fields for the error envelope (e.g. when a cap resets). */
+  details: Record<string, unknown> = {};
 
   constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message);

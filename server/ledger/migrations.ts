@@ -52,4 +52,44 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX requests_site_time ON requests (site_id, started_at);
   `,
+  `
+  CREATE TABLE policies (
+    site_id TEXT NOT NULL,
+    layer TEXT NOT NULL CHECK (layer IN ('operator', 'site')),
+    day_cap_picousd INTEGER,
+    month_cap_picousd INTEGER,
+    visitor_day_cap_picousd INTEGER,
+    request_cap_picousd INTEGER,
+    models TEXT,
+    soft_threshold REAL,
+    timezone TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, layer)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE spend_counters (
+    site_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    period TEXT NOT NULL,
+    settled_picousd INTEGER NOT NULL DEFAULT 0,
+    reserved_picousd INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, scope, period)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE reservations (
+    request_id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    month TEXT NOT NULL,
+    visitor_period TEXT,
+    amount_picousd INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX reservations_expiry ON reservations (expires_at);
+
+  ALTER TABLE requests ADD COLUMN reserved_picousd INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE requests ADD COLUMN degraded_from TEXT;
+  ALTER TABLE requests ADD COLUMN max_tokens INTEGER;
+  `,
 ];

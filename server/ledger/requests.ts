@@ -13,6 +13,20 @@ export interface OpenedRequest {
   requestedModel: string;
   streamed: boolean;
   startedAt: number;
+  /** Our count of the input, billed if a crash leaves the row open. */
+  inputTokens: number;
+  maxTokens: number;
+  reservedPicoUsd: number;
+  degradedFrom: string | null;
+}
+
+export interface OpenRow {
+  id: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  startedAt: number;
 }
 
 export interface SettledRequest {
@@ -40,12 +54,15 @@ export interface SettledRequest {
 export class RequestLedger {
   readonly #open;
   readonly #settle;
-  readonly #interrupt;
+  readonly #checkpoint;
+  readonly #openRows;
 
   constructor(db: Db) {
     this.#open = db.prepare(
-      `INSERT INTO requests (id, site_id, visitor, provider, model, requested_model, streamed, status, started_at)
-       VALUES (@id, @siteId, @visitor, @provider, @model, @requestedModel, @streamed, 'open', @startedAt)`,
+      `INSERT INTO requests (id, site_id, visitor, provider, model, requested_model, streamed, status,
+         started_at, input_tokens, max_tokens, reserved_picousd, degraded_from)
+       VALUES (@id, @siteId, @visitor, @provider, @model, @requestedModel, @streamed, 'open',
+         @startedAt, @inputTokens, @maxTokens, @reservedPicoUsd, @degradedFrom)`,
     );
     this.#settle = db.prepare(
       `UPDATE requests SET status = @status, provider = @provider, model = @model,
@@ -57,8 +74,11 @@ export class RequestLedger {
          ttfc_ms = @ttfcMs, finished_at = @finishedAt
        WHERE id = @id`,
     );
-    this.#interrupt = db.prepare(
-      "UPDATE requests SET status = 'interrupted', finished_at = ? WHERE status = 'open' AND started_at < ?",
+    this.#checkpoint = db.prepare(
+      "UPDATE requests SET output_tokens = ? WHERE id = ? AND status = 'open'",
+    );
+    this.#openRows = db.prepare(
+      "SELECT id, provider, model, input_tokens AS inputTokens, output_tokens AS outputTokens, started_at AS startedAt FROM requests WHERE status = 'open' AND started_at < ?",
     );
   }
 
@@ -81,8 +101,13 @@ export class RequestLedger {
     });
   }
 
-  /** Marks rows left open by a crash (started before `before`) as interrupted. */
-  interruptOpen(before: number, now: number = Date.now()): number {
-    return this.#interrupt.run(now, before).changes;
+  /** Records a running stream's output so far (an estimate), for crash recovery. */
+  checkpoint(id: string, outputTokens: number): void {
+    this.#checkpoint.run(outputTokens, id);
+  }
+
+  /** Rows still open that started before `before`: left by a crash when read at start-up. */
+  openRows(before: number): OpenRow[] {
+    return this.#openRows.all(before) as OpenRow[];
   }
 }

@@ -61,8 +61,17 @@ export class Router {
     this.#options = options;
   }
 
-  /** The ordered targets for a request; throws a GatewayError (4xx/503) when none fits. */
-  plan(requestedModel: string, inputTokens: number, maxTokens: number | undefined): RouteTarget[] {
+  /**
+   * The ordered targets for a request; throws a GatewayError (4xx/503) when
+   * none fits. `allowed` is the site's allowlist (null: no allowlist); for
+   * "auto" it replaces the default candidates.
+   */
+  plan(
+    requestedModel: string,
+    inputTokens: number,
+    maxTokens: number | undefined,
+    allowed: ReadonlySet<string> | null = null,
+  ): RouteTarget[] {
     if (requestedModel !== "auto") {
       const info = this.#catalog.find(requestedModel);
       if (!info) {
@@ -96,7 +105,7 @@ export class Router {
       }
       return [target];
     }
-    const targets = this.#autoCandidates()
+    const targets = this.#candidates(allowed)
       .map((info) => this.#fit(info, inputTokens, maxTokens))
       .filter((target): target is RouteTarget => target !== undefined)
       .sort((a, b) => this.#score(a, inputTokens) - this.#score(b, inputTokens));
@@ -210,9 +219,30 @@ export class Router {
     return { info, maxTokens: Math.min(wanted, room) };
   }
 
-  #autoCandidates(): ModelInfo[] {
-    const ids =
+  /**
+   * Priced, allowed, configured models whose worst case for this request is
+   * below `than`'s, closest in price first: where a request may degrade to.
+   */
+  cheaper(
+    than: RouteTarget,
+    inputTokens: number,
+    maxTokens: number | undefined,
+    allowed: ReadonlySet<string> | null,
+  ): RouteTarget[] {
+    const ceiling = worstCasePrice(than, inputTokens);
+    return this.#candidates(allowed)
+      .filter((info) => info.priced && info.id !== than.info.id)
+      .map((info) => this.#fit(info, inputTokens, maxTokens))
+      .filter((target): target is RouteTarget => target !== undefined)
+      .filter((target) => worstCasePrice(target, inputTokens) < ceiling)
+      .sort((a, b) => worstCasePrice(b, inputTokens) - worstCasePrice(a, inputTokens));
+  }
+
+  /** The allowlist when the site has one, else the "auto" candidates; configured providers only. */
+  #candidates(allowed: ReadonlySet<string> | null): ModelInfo[] {
+    const defaults =
       this.#options.autoModels.length > 0 ? this.#options.autoModels : this.#catalog.defaults();
+    const ids = allowed ? [...allowed] : defaults;
     const configured = ids
       .map((id) => this.#catalog.find(id))
       .filter((info): info is ModelInfo => info !== undefined)
@@ -225,8 +255,7 @@ export class Router {
   #score(target: RouteTarget, inputTokens: number): number {
     const stats = this.#stats.get(target.info.id);
     const breakerPenalty = this.#breakerFor(target.info.id).state() === "closed" ? 1 : 1000;
-    const price =
-      inputTokens * target.info.inputPrice + target.maxTokens * target.info.outputPrice + 1;
+    const price = worstCasePrice(target, inputTokens) + 1;
     const errorPenalty = 1 + 4 * (stats?.errorRate ?? 0);
     const latencyPenalty = 1 + (stats?.ttfcMs ?? 0) / 2000;
     return price * errorPenalty * latencyPenalty * breakerPenalty;
@@ -243,6 +272,11 @@ export class Router {
     }
     return breaker;
   }
+}
+
+/** Base-rate worst case of a target, in picoUSD, for ordering. */
+function worstCasePrice(target: RouteTarget, inputTokens: number): number {
+  return inputTokens * target.info.inputPrice + target.maxTokens * target.info.outputPrice;
 }
 
 function asProviderError(error: unknown, target: RouteTarget): ProviderError {

@@ -8,6 +8,7 @@
  * Usage: node --import tsx test/bench/profile.ts <file.cpuprofile> [--top 25] [--skip 3]
  *   --skip S   ignore the first S seconds (start-up: module loading, tsx compiling)
  *   --focus F  count only samples whose stack holds a function or file matching F (e.g. auth.ts)
+ *   --within R the inclusive table lists functions whose file matches this regex (default: server/ and bin/)
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -32,6 +33,7 @@ const { values, positionals } = parseArgs({
     top: { type: "string", default: "25" },
     skip: { type: "string", default: "0" },
     focus: { type: "string" },
+    within: { type: "string", default: "/(server|bin)/" },
   },
 });
 const file = positionals[0];
@@ -41,6 +43,7 @@ if (!file) {
 }
 const top = Number(values.top);
 const skipUs = Number(values.skip) * 1e6;
+const within = new RegExp(values.within);
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -61,7 +64,7 @@ for (let index = 0; index < profile.samples.length; index += 1) {
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
     const frame = byId.get(at)?.callFrame;
-    if (!frame || !/\/(server|bin)\//.test(frame.url)) continue;
+    if (!frame || !within.test(frame.url)) continue;
     seen.add(
       `${frame.functionName || "(anonymous)"} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`,
     );
@@ -99,7 +102,7 @@ console.log(
 );
 print("self time by area (package, project folder, or V8/GC)", byArea, busyUs, top);
 print("self time by function", byFunction, busyUs, top);
-print("inclusive time of project functions (server/, bin/)", inclusive, busyUs, top);
+print(`inclusive time of functions in files matching ${within.source}`, inclusive, busyUs, top);
 
 function print(title: string, table: Map<string, number>, busy: number, limit: number): void {
   console.log(`\n${title}:`);

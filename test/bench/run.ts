@@ -79,15 +79,11 @@ async function main(): Promise<number> {
     await upstream?.child.stop();
     rmSync(tempDir, { recursive: true, force: true });
   };
-  const watchdog = setTimeout(
-    () => {
-      console.error(
-        `bench: the run took longer than its ${WATCHDOG_MS.full / 60_000} min bound; stopping`,
-      );
-      cleanup().finally(() => process.exit(1));
-    },
-    args.quick ? WATCHDOG_MS.quick : WATCHDOG_MS.full,
-  );
+  const boundMs = args.quick ? WATCHDOG_MS.quick : WATCHDOG_MS.full;
+  const watchdog = setTimeout(() => {
+    console.error(`bench: the run took longer than its ${boundMs / 60_000} min bound; stopping`);
+    cleanup().finally(() => process.exit(1));
+  }, boundMs);
   process.once("SIGINT", () => {
     cleanup().finally(() => process.exit(130));
   });
@@ -117,14 +113,17 @@ async function main(): Promise<number> {
       }
     }
 
-    for (const scenario of scenarios)
+    for (const scenario of scenarios) {
       checks.push(...(await runScenario(scenario, running, upstream, args.quick)));
+    }
     printChecks(checks, args.quick);
+    console.log(`\nload average at the end: ${load()}`);
   } finally {
     clearTimeout(watchdog);
     await cleanup();
-    if (profileDir)
-      console.log(`\nCPU profiles (open in Chrome DevTools or speedscope): ${profileDir}`);
+    if (profileDir) {
+      console.log(`\nCPU profiles (summarise with test/bench/profile.ts): ${profileDir}`);
+    }
   }
   return 0;
 }
@@ -160,12 +159,11 @@ function printHeader(quick: boolean): void {
   console.log(`Sluice bench ${quick ? "(quick)" : "(full)"} — ${new Date().toISOString()}`);
   console.log(
     `node ${process.version}, ${availableParallelism()} cpus (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
-      `load ${loadavg()
-        .map((x) => x.toFixed(2))
-        .join(" ")}, commit ${commit}`,
+      `load average ${load()}, commit ${commit}`,
   );
   console.log(
-    'added = target percentile − direct percentile (same run, same rounds); "lag+" = added chunk lag; ms unless noted\n',
+    '"+" = added: target percentile − direct percentile (same run, same rounds); gap = between two chunks;\n' +
+      "lag = chunk arrival − upstream send time; times in ms\n",
   );
 }
 
@@ -175,6 +173,12 @@ function printChecks(checks: Check[], quick: boolean): void {
     const verdict = check.pass === undefined ? "N/A " : check.pass ? "PASS" : "MISS";
     console.log(`  ${verdict}  ${check.label} — ${check.detail}`);
   }
+}
+
+function load(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 }
 
 function firstLines(error: unknown): string {

@@ -2,7 +2,6 @@ import { setTimeout as delay } from "node:timers/promises";
 import { createParser } from "eventsource-parser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWireServer, type WireServer } from "../providers/openai-compatible/server.ts";
-import { startSimpleUpstream } from "../support/openai-upstream.ts";
 import {
   type ParsedEvent,
   readEvents,
@@ -10,6 +9,7 @@ import {
   type TestGateway,
   toParsed,
 } from "../support/gateway.ts";
+import { startSimpleUpstream } from "../support/openai-upstream.ts";
 
 let upstream: WireServer;
 let gateway: TestGateway;
@@ -84,12 +84,21 @@ describe("the gateway in front of a real provider SDK", () => {
       usage_source: "reported",
       finish_reason: "stop",
     });
-    expect(upstream.received[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
-    expect(await settledRow(String(final.request_id))).toMatchObject({ status: "ok", cost_picousd: 103_200_000 });
+    expect(upstream.received[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(await settledRow(String(final.request_id))).toMatchObject({
+      status: "ok",
+      cost_picousd: 103_200_000,
+    });
   });
 
   it("bills 15 input + 1 output tokens of gpt-4o-mini at exactly 2.85e-06", async () => {
-    const pong = await startSimpleUpstream({ chunks: ["pong"], usage: { prompt_tokens: 15, completion_tokens: 1 } });
+    const pong = await startSimpleUpstream({
+      chunks: ["pong"],
+      usage: { prompt_tokens: 15, completion_tokens: 1 },
+    });
     const local = await startTestGateway({
       SLUICE_OPENAI_API_KEY: "sk-test-0123456789",
       SLUICE_OPENAI_BASE_URL: pong.baseUrl,
@@ -147,12 +156,19 @@ describe("the gateway in front of a real provider SDK", () => {
     upstream.script({ kind: "refuse", provider: "openai", status: 401 });
     const response = await gateway.request("/v1/chat", { body: ask() });
     expect(response.status).toBe(502);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("provider_auth");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      "provider_auth",
+    );
     expect(upstream.received).toHaveLength(1);
   });
 
   it("passes on the provider's 429 with Retry-After when it asks to wait too long", async () => {
-    upstream.script({ kind: "refuse", provider: "openai", status: 429, headers: { "retry-after": "30" } });
+    upstream.script({
+      kind: "refuse",
+      provider: "openai",
+      status: 429,
+      headers: { "retry-after": "30" },
+    });
     const response = await gateway.request("/v1/chat", { body: ask() });
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("30");
@@ -170,7 +186,9 @@ describe("the gateway in front of a real provider SDK", () => {
     );
     const response = await gateway.request("/v1/chat", { body: ask() });
     expect(response.status).toBe(504);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("provider_unreachable");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      "provider_unreachable",
+    );
   });
 
   it("fails over to the next candidate for model auto", async () => {
@@ -206,7 +224,9 @@ describe("the gateway in front of a real provider SDK", () => {
         "gpt-4o-mini",
       ]);
       const requestId = String(events[0]?.json?.request_id);
-      const settled = local.services.db.prepare("SELECT provider, status FROM requests WHERE id = ?").get(requestId);
+      const settled = local.services.db
+        .prepare("SELECT provider, status FROM requests WHERE id = ?")
+        .get(requestId);
       expect(settled).toEqual({ provider: "openai", status: "ok" });
     } finally {
       await local.stop();
@@ -214,7 +234,12 @@ describe("the gateway in front of a real provider SDK", () => {
   });
 
   it("ends a stream cut mid-way with an error frame, usage_final (estimated) and [DONE]", async () => {
-    upstream.script({ kind: "stream", provider: "openai", fixture: "openai-gpt-4o-mini", fault: { type: "cut", afterEvents: 4 } });
+    upstream.script({
+      kind: "stream",
+      provider: "openai",
+      fixture: "openai-gpt-4o-mini",
+      fault: { type: "cut", afterEvents: 4 },
+    });
     const response = await gateway.request("/v1/chat", { body: ask() });
     expect(response.status).toBe(200);
     const events = await readEvents(response);
@@ -225,18 +250,31 @@ describe("the gateway in front of a real provider SDK", () => {
     expect(final.usage_source).toBe("estimated");
     expect(final.output_tokens).toBeGreaterThan(0);
     expect(final.cost_picousd).toBeGreaterThan(0);
-    expect(await settledRow(String(final.request_id))).toMatchObject({ status: "error", usage_source: "estimated" });
+    expect(await settledRow(String(final.request_id))).toMatchObject({
+      status: "error",
+      usage_source: "estimated",
+    });
   });
 
   it("ends a malformed chunk with an error frame", async () => {
-    upstream.script({ kind: "stream", provider: "openai", fixture: "openai-gpt-4o-mini", fault: { type: "malformed", afterEvents: 3 } });
+    upstream.script({
+      kind: "stream",
+      provider: "openai",
+      fixture: "openai-gpt-4o-mini",
+      fault: { type: "malformed", afterEvents: 3 },
+    });
     const events = await readEvents(await gateway.request("/v1/chat", { body: ask() }));
     const kinds = events.map((event) => event.event ?? event.json?.type ?? event.data);
     expect(kinds.slice(-3)).toEqual(["error", "usage_final", "[DONE]"]);
   });
 
   it("aborts the provider call when the client goes away, and records what was consumed", async () => {
-    upstream.script({ kind: "stream", provider: "openai", fixture: "openai-gpt-4o-mini", fault: { type: "stall", afterEvents: 4 } });
+    upstream.script({
+      kind: "stream",
+      provider: "openai",
+      fixture: "openai-gpt-4o-mini",
+      fault: { type: "stall", afterEvents: 4 },
+    });
     const controller = new AbortController();
     const response = await gateway.request("/v1/chat", { body: ask(), signal: controller.signal });
     const events: ParsedEvent[] = [];
@@ -275,7 +313,9 @@ describe("circuit breaking", () => {
       }
       const refused = await local.request("/v1/chat", { body: ask() });
       expect(refused.status).toBe(503);
-      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/circuit is open/);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /circuit is open/,
+      );
       expect(upstream.received).toHaveLength(2);
     } finally {
       await local.stop();

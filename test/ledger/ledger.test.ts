@@ -8,7 +8,13 @@ import { MIGRATIONS } from "../../server/ledger/migrations.ts";
 import { RequestLedger } from "../../server/ledger/requests.ts";
 import { startGateway } from "../../server/serve.ts";
 
-const usage = { inputTokens: 10, outputTokens: 4, cacheReadTokens: 2, cacheWriteTokens: 0, reasoningTokens: 1 };
+const usage = {
+  inputTokens: 10,
+  outputTokens: 4,
+  cacheReadTokens: 2,
+  cacheWriteTokens: 0,
+  reasoningTokens: 1,
+};
 
 describe("the SQLite ledger", () => {
   it("uses WAL and applies each migration once", () => {
@@ -34,6 +40,10 @@ describe("the SQLite ledger", () => {
       requestedModel: "auto",
       streamed: true,
       startedAt: 1000,
+      inputTokens: 10,
+      maxTokens: 100,
+      reservedPicoUsd: 500,
+      degradedFrom: null,
     });
     expect(db.prepare("SELECT status FROM requests WHERE id = 'req_1'").pluck().get()).toBe("open");
     ledger.settle("req_1", {
@@ -65,7 +75,7 @@ describe("the SQLite ledger", () => {
     });
   });
 
-  it("marks rows a crash left open as interrupted when the gateway starts again", async () => {
+  it("bills rows a crash left open by their checkpoint when the gateway starts again", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-crash-"));
     const db = openDatabase(join(dir, "sluice.db"));
     new RequestLedger(db).open({
@@ -77,17 +87,28 @@ describe("the SQLite ledger", () => {
       requestedModel: "auto",
       streamed: true,
       startedAt: Date.now() - 5000,
+      inputTokens: 1000,
+      maxTokens: 500,
+      reservedPicoUsd: 0,
+      degradedFrom: null,
     });
+    db.prepare("UPDATE requests SET output_tokens = 200 WHERE id = 'req_crashed'").run();
     db.close();
     const gateway = await startGateway(
       loadConfig({ SLUICE_PORT: "0", SLUICE_DATA_DIR: dir, SLUICE_LOG_LEVEL: "silent" }),
     );
     try {
-      const status = gateway.services.db
-        .prepare("SELECT status FROM requests WHERE id = 'req_crashed'")
-        .pluck()
+      const row = gateway.services.db
+        .prepare("SELECT * FROM requests WHERE id = 'req_crashed'")
         .get();
-      expect(status).toBe("interrupted");
+      // 1000 input × $0.15/M + 200 output × $0.60/M (the demo is priced like gpt-4o-mini).
+      expect(row).toMatchObject({
+        status: "interrupted",
+        usage_source: "estimated",
+        input_tokens: 1000,
+        output_tokens: 200,
+        cost_picousd: 270_000_000,
+      });
     } finally {
       await gateway.close();
     }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoAnswer } from "../../server/providers/demo/script.ts";
@@ -20,7 +21,10 @@ beforeAll(async () => {
   await tap.accept();
   site = await startPluginSite({ url: tap.url, siteId: gateway.siteId, secret: gateway.secret });
   // The suite chats more than the default 10 a minute from one address.
-  const raised = await site.rest("/settings", { as: "admin", body: { rate_limit_per_minute: 1000 } });
+  const raised = await site.rest("/settings", {
+    as: "admin",
+    body: { rate_limit_per_minute: 1000 },
+  });
   expect(raised.status).toBe(200);
 }, 60_000);
 
@@ -154,6 +158,34 @@ describe("POST /sluice/v1/chat, streaming", () => {
     expect(Number(row?.output_tokens)).toBeGreaterThan(0);
     expect(Number(row?.output_tokens)).toBeLessThan(whole.split(/\s+/).length / 2);
   });
+  it("ends the stream with an error event when the gateway is cut off mid-answer", async () => {
+    const response = await site.rest("/chat", {
+      body: { ...chatBody("page-block-1", "Tell me everything"), post_id: site.pageId },
+    });
+    expect(response.status).toBe(200);
+    const events: TimedEvent[] = [];
+    const parser = createParser({
+      onEvent: (message) => {
+        events.push({ at: 0, event: message.event, data: message.data });
+        if (events.length === 4) tap.cutAll();
+      },
+    });
+    const decoder = new TextDecoder();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+    const error = events.at(-2);
+    expect(error?.event).toBe("error");
+    expect(JSON.parse(error?.data ?? "{}")).toMatchObject({
+      type: "error",
+      code: "gateway_stream_cut",
+    });
+    expect(events.at(-1)?.data).toBe("[DONE]");
+    expect(events.length).toBeLessThan(20);
+  });
 });
 
 describe("POST /sluice/v1/chat, buffered and refused", () => {
@@ -164,7 +196,11 @@ describe("POST /sluice/v1/chat, buffered and refused", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     const answer = (await response.json()) as Record<string, unknown>;
-    expect(answer).toMatchObject({ provider: "demo", content: "all at once", finish_reason: "stop" });
+    expect(answer).toMatchObject({
+      provider: "demo",
+      content: "all at once",
+      finish_reason: "stop",
+    });
     expect(ledgerRow(String(answer.request_id))).toMatchObject({ status: "ok", streamed: 0 });
   });
 
@@ -179,7 +215,10 @@ describe("POST /sluice/v1/chat, buffered and refused", () => {
       },
     });
     expect(response.status).toBe(400);
-    const error = (await response.json()) as { code: string; data: { params: { messages: string } } };
+    const error = (await response.json()) as {
+      code: string;
+      data: { params: { messages: string } };
+    };
     expect(error.code).toBe("rest_invalid_param");
     expect(error.data.params.messages).toMatch(/system messages/);
   });
@@ -414,7 +453,113 @@ describe("admin routes", () => {
   });
 });
 
+describe("logged-in users and wp-admin", () => {
+  it("checks a logged-in user's nonce (WordPress core) and chats with a valid one", async () => {
+    const cookie = await site.logIn();
+    const nonceResponse = await fetch(`${site.url}/wp-admin/admin-ajax.php?action=rest-nonce`, {
+      headers: { Cookie: cookie },
+    });
+    const nonce = await nonceResponse.text();
+    expect(nonce).toMatch(/^[0-9a-f]{10}$/);
+
+    const body = chatBody("nested-block-1", "/echo hello admin", { stream: false });
+    const refused = await site.rest("/chat", {
+      body,
+      headers: { Cookie: cookie, "X-WP-Nonce": "0000000000" },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe("rest_cookie_invalid_nonce");
+
+    const accepted = await site.rest("/chat", {
+      body,
+      headers: { Cookie: cookie, "X-WP-Nonce": nonce },
+    });
+    expect(accepted.status).toBe(200);
+    const answer = (await accepted.json()) as { content: string; request_id: string };
+    expect(answer.content).toBe("hello admin");
+    expect(ledgerRow(answer.request_id)?.visitor).toMatch(/^wp\.[0-9a-f]{40}$/);
+  });
+
+  it("shows Settings → Sluice to admins: a notice without the build, the app's root with it", async () => {
+    const cookie = await site.logIn();
+    const page = async () => {
+      const response = await fetch(`${site.url}/wp-admin/options-general.php?page=sluice`, {
+        headers: { Cookie: cookie },
+      });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const build = path.join(site.dir, "wp-content", "plugins", "sluice", "build", "admin");
+    rmSync(build, { recursive: true, force: true });
+    const unbuilt = await page();
+    expect(unbuilt).toContain("npm run build");
+    expect(unbuilt).not.toContain('id="sluice-admin-root"');
+
+    mkdirSync(build, { recursive: true });
+    writeFileSync(path.join(build, "index.js"), "/* stub admin build for the test */\n");
+    writeFileSync(
+      path.join(build, "index.asset.php"),
+      "<?php return array( 'dependencies' => array( 'wp-api-fetch', 'wp-element', 'wp-i18n' ), 'version' => 'test-1' );\n",
+    );
+    const built = await page();
+    expect(built).toContain('<div id="sluice-admin-root"></div>');
+    expect(built).toMatch(/plugins\/sluice\/build\/admin\/index\.js\?ver=test-1/);
+    expect(built).toContain("wp-api-fetch");
+  });
+});
+
+describe("the Chat block", () => {
+  it("is registered from plugin/build/chat, and admins are told when that build is missing", async () => {
+    const cookie = await site.logIn();
+    const build = path.join(site.dir, "wp-content", "plugins", "sluice", "build", "chat");
+    const hasRealBuild = existsSync(path.join(build, "block.json"));
+    if (hasRealBuild) renameSync(build, `${build}.off`);
+    const plugins = await fetch(`${site.url}/wp-admin/plugins.php`, {
+      headers: { Cookie: cookie },
+    });
+    expect(await plugins.text()).toContain("the Chat block has not been built");
+
+    if (hasRealBuild) {
+      renameSync(`${build}.off`, build);
+    } else {
+      // No `npm run build` in this checkout: a stand-in with the same name and attributes.
+      mkdirSync(build, { recursive: true });
+      writeFileSync(
+        path.join(build, "block.json"),
+        JSON.stringify({
+          apiVersion: 3,
+          name: "sluice/chat",
+          title: "Sluice Chat (test stand-in)",
+          attributes: { blockId: { type: "string", default: "" } },
+          render: "file:./render.php",
+        }),
+      );
+      writeFileSync(
+        path.join(build, "render.php"),
+        "<div data-sluice-chat=\"<?php echo esc_attr( $attributes['blockId'] ); ?>\"></div>\n",
+      );
+    }
+    const after = await fetch(`${site.url}/wp-admin/plugins.php`, { headers: { Cookie: cookie } });
+    expect(await after.text()).not.toContain("the Chat block has not been built");
+
+    const page = await fetch(`${site.url}/?p=${site.content.nested}`);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain("data-sluice-chat");
+    expect(html).not.toContain("Be brief.");
+  });
+});
+
 describe("the run", () => {
+  it("uninstall.php removes every option and transient the plugin stored", async () => {
+    const { before, after } = await site.php<{ before: string[]; after: string[] }>(
+      "uninstall.php",
+    );
+    expect(before).toEqual(expect.arrayContaining(["sluice_secret", "sluice_settings"]));
+    expect(before.some((name) => name.startsWith("_transient_sluice_rl_"))).toBe(true);
+    expect(after).toEqual([]);
+  });
+
   it("left no PHP warnings, notices or errors in WordPress's debug log", () => {
     const logged = existsSync(site.debugLog) ? readFileSync(site.debugLog, "utf8").trim() : "";
     expect(logged).toBe("");

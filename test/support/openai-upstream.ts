@@ -27,7 +27,12 @@ export async function startSimpleUpstream(stream: UpstreamStream): Promise<Simpl
     }
     response.writeHead(200, { "Content-Type": "text/event-stream" });
     const frame = (payload: object) => `data: ${JSON.stringify(payload)}\n\n`;
-    const base = { id: "chatcmpl-test", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini" };
+    const base = {
+      id: "chatcmpl-test",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "gpt-4o-mini",
+    };
     for (const text of stream.chunks) {
       if (response.destroyed) return;
       const more = response.write(

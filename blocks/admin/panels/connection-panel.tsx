@@ -3,7 +3,10 @@ import { useState } from "@wordpress/element";
 import { __, _n, sprintf } from "@wordpress/i18n";
 import { type ConnectionReport, errorMessage, testConnection } from "../lib/api";
 
-type Result = { kind: "report"; report: ConnectionReport } | { kind: "failed"; message: string } | undefined;
+type Result =
+  | { kind: "report"; report: ConnectionReport }
+  | { kind: "failed"; message: string }
+  | undefined;
 
 function modelCount(models: ConnectionReport["models"]): number {
   return Array.isArray(models) ? models.length : models;
@@ -33,7 +36,10 @@ export function ConnectionPanel() {
       </CardHeader>
       <CardBody className="sluice-admin__fields">
         <p className="sluice-admin__intro">
-          {__("Sends a signed request to the gateway with the saved settings and lists what it offers.", "sluice")}
+          {__(
+            "Sends a signed request to the gateway with the saved settings and lists what it offers.",
+            "sluice",
+          )}
         </p>
         {result?.kind === "report" ? <ReportNotice report={result.report} /> : null}
         {result?.kind === "failed" ? (
@@ -42,7 +48,13 @@ export function ConnectionPanel() {
           </Notice>
         ) : null}
         <div>
-          <Button __next40pxDefaultSize variant="secondary" onClick={() => void run()} isBusy={testing} disabled={testing}>
+          <Button
+            __next40pxDefaultSize
+            variant="secondary"
+            onClick={() => void run()}
+            isBusy={testing}
+            disabled={testing}
+          >
             {testing ? __("Testing…", "sluice") : __("Test connection", "sluice")}
           </Button>
         </div>
@@ -75,7 +87,9 @@ function ReportNotice({ report }: { report: ConnectionReport }) {
       </Notice>
     );
   }
-  const detail = [report.status ? `HTTP ${report.status}` : "", report.code ?? ""].filter(Boolean).join(" · ");
+  const detail = [report.status ? `HTTP ${report.status}` : "", report.code ?? ""]
+    .filter(Boolean)
+    .join(" · ");
   return (
     <Notice status="error" isDismissible={false}>
       <p>{report.message}</p>

@@ -23,7 +23,10 @@ const MODE_HELP: Record<StreamingMode, string> = {
     "Visitors see a “thinking” indicator, then the whole answer at once. For hosts that cannot stream (see “Test streaming” below).",
     "sluice",
   ),
-  off: __("The Chat blocks show a notice instead of the chat, and the chat route refuses requests.", "sluice"),
+  off: __(
+    "The Chat blocks show a notice instead of the chat, and the chat route refuses requests.",
+    "sluice",
+  ),
 };
 
 function fromConstant(constant: string): string {
@@ -83,10 +86,16 @@ export function SettingsPanel({
     event.preventDefault();
     const rate = Number(draft.rate_limit_per_minute);
     if (!Number.isInteger(rate) || rate < 0 || rate > 1000) {
-      setStatus({ kind: "error", message: __("The rate limit must be a whole number from 0 to 1000.", "sluice") });
+      setStatus({
+        kind: "error",
+        message: __("The rate limit must be a whole number from 0 to 1000.", "sluice"),
+      });
       return;
     }
-    const changes: SettingsChanges = { streaming_mode: draft.streaming_mode, rate_limit_per_minute: rate };
+    const changes: SettingsChanges = {
+      streaming_mode: draft.streaming_mode,
+      rate_limit_per_minute: rate,
+    };
     if (!settings.gateway_url_from_constant) changes.gateway_url = draft.gateway_url.trim();
     if (!settings.site_id_from_constant) changes.site_id = draft.site_id.trim();
     if (!settings.secret_from_constant && draft.secret.trim()) changes.secret = draft.secret.trim();
@@ -96,7 +105,10 @@ export function SettingsPanel({
   const secretHelp = settings.secret_from_constant
     ? fromConstant("SLUICE_SITE_SECRET")
     : settings.secret_set
-      ? __("A secret is set. It is stored encrypted and never shown; type a new one to replace it.", "sluice")
+      ? __(
+          "A secret is set. It is stored encrypted and never shown; type a new one to replace it.",
+          "sluice",
+        )
       : __("Not set. Paste the secret that `sluice site add` printed.", "sluice");
 
   return (
@@ -135,7 +147,10 @@ export function SettingsPanel({
             help={
               settings.site_id_from_constant
                 ? fromConstant("SLUICE_SITE_ID")
-                : __("The id this site was registered with on the gateway (`sluice site add <id>`).", "sluice")
+                : __(
+                    "The id this site was registered with on the gateway (`sluice site add <id>`).",
+                    "sluice",
+                  )
             }
             onChange={(value) => update({ site_id: value })}
           />
@@ -163,7 +178,9 @@ export function SettingsPanel({
                 variant="link"
                 isDestructive
                 disabled={saving}
-                onClick={() => void save({ secret: "" }, __("The stored secret was removed.", "sluice"))}
+                onClick={() =>
+                  void save({ secret: "" }, __("The stored secret was removed.", "sluice"))
+                }
               >
                 {__("Remove the stored secret", "sluice")}
               </Button>
@@ -173,7 +190,10 @@ export function SettingsPanel({
             label={__("Streaming", "sluice")}
             selected={draft.streaming_mode}
             options={[
-              { label: __("Automatic (stream, fall back to whole answers)", "sluice"), value: "auto" },
+              {
+                label: __("Automatic (stream, fall back to whole answers)", "sluice"),
+                value: "auto",
+              },
               { label: __("Whole answers only (buffered)", "sluice"), value: "buffered" },
               { label: __("Off (chat switched off)", "sluice"), value: "off" },
             ]}
@@ -193,7 +213,13 @@ export function SettingsPanel({
           />
         </CardBody>
         <CardFooter>
-          <Button __next40pxDefaultSize variant="primary" type="submit" isBusy={saving} disabled={saving}>
+          <Button
+            __next40pxDefaultSize
+            variant="primary"
+            type="submit"
+            isBusy={saving}
+            disabled={saving}
+          >
             {__("Save", "sluice")}
           </Button>
         </CardFooter>

@@ -5,7 +5,10 @@ import { errorMessage, openStreamProbe } from "../lib/api";
 import { analyzeProbe, type Intermediary, type ProbeAnalysis } from "../lib/probe-analysis";
 import { readProbe } from "../lib/probe-reader";
 
-type Result = { kind: "analysis"; analysis: ProbeAnalysis } | { kind: "failed"; message: string } | undefined;
+type Result =
+  | { kind: "analysis"; analysis: ProbeAnalysis }
+  | { kind: "failed"; message: string }
+  | undefined;
 
 /** "Test streaming": reads the stream probe and says whether this host streams or buffers, and what to change. */
 export function StreamingPanel() {
@@ -46,7 +49,13 @@ export function StreamingPanel() {
           </Notice>
         ) : null}
         <div>
-          <Button __next40pxDefaultSize variant="secondary" onClick={() => void run()} isBusy={testing} disabled={testing}>
+          <Button
+            __next40pxDefaultSize
+            variant="secondary"
+            onClick={() => void run()}
+            isBusy={testing}
+            disabled={testing}
+          >
             {testing ? __("Testing… (about 2 seconds)", "sluice") : __("Test streaming", "sluice")}
           </Button>
         </div>
@@ -74,7 +83,10 @@ function ProbeReport({ analysis }: { analysis: ProbeAnalysis }) {
         <Notice status="success" isDismissible={false}>
           <p>
             <strong>{__("Progressive: this host streams.", "sluice")}</strong>{" "}
-            {__("Answers appear word by word. “Automatic” streaming is the right setting.", "sluice")}
+            {__(
+              "Answers appear word by word. “Automatic” streaming is the right setting.",
+              "sluice",
+            )}
           </p>
           <p className="sluice-admin__detail">{timing(analysis)}</p>
         </Notice>
@@ -84,7 +96,10 @@ function ProbeReport({ analysis }: { analysis: ProbeAnalysis }) {
         <Notice status="warning" isDismissible={false}>
           <p>
             <strong>{__("The probe stream ended early.", "sluice")}</strong>{" "}
-            {__("A proxy or a timeout cut it off, or a plugin changed the response. Try again; if it persists, use “Whole answers only”.", "sluice")}
+            {__(
+              "A proxy or a timeout cut it off, or a plugin changed the response. Try again; if it persists, use “Whole answers only”.",
+              "sluice",
+            )}
           </p>
           <p className="sluice-admin__detail">{timing(analysis)}</p>
         </Notice>
@@ -131,7 +146,10 @@ function adviceList(): Advice[] {
     {
       key: "apache",
       title: __("Apache", "sluice"),
-      body: __("mod_deflate compresses, and so buffers, the stream. Exclude the chat routes:", "sluice"),
+      body: __(
+        "mod_deflate compresses, and so buffers, the stream. Exclude the chat routes:",
+        "sluice",
+      ),
       code: "SetEnvIfNoCase Request_URI ^/wp-json/sluice/ no-gzip dont-vary",
     },
     {
@@ -155,9 +173,16 @@ function adviceList(): Advice[] {
 
 /** The fixes, those that match the response's headers first. */
 function BufferingAdvice({ intermediaries }: { intermediaries: Intermediary[] }) {
-  const seen = new Set<string>(intermediaries.map((item) => (item === "cloudflare" ? "cdn" : item)));
-  const all = adviceList().filter((advice) => advice.key !== "compression" || seen.has("compression"));
-  const ordered = [...all.filter((advice) => seen.has(advice.key)), ...all.filter((advice) => !seen.has(advice.key))];
+  const seen = new Set<string>(
+    intermediaries.map((item) => (item === "cloudflare" ? "cdn" : item)),
+  );
+  const all = adviceList().filter(
+    (advice) => advice.key !== "compression" || seen.has("compression"),
+  );
+  const ordered = [
+    ...all.filter((advice) => seen.has(advice.key)),
+    ...all.filter((advice) => !seen.has(advice.key)),
+  ];
   return (
     <ul className="sluice-admin__advice">
       {ordered.map((advice) => (

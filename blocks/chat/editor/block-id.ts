@@ -7,7 +7,9 @@ const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 export const BLOCK_ID_LENGTH = 16;
 
 /** A random id of 16 lowercase letters and digits. */
-export function generateBlockId(random: (bytes: Uint8Array) => Uint8Array = (bytes) => crypto.getRandomValues(bytes)): string {
+export function generateBlockId(
+  random: (bytes: Uint8Array) => Uint8Array = (bytes) => crypto.getRandomValues(bytes),
+): string {
   const bytes = random(new Uint8Array(BLOCK_ID_LENGTH));
   let id = "";
   for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length];

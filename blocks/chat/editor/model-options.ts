@@ -22,9 +22,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The models of a `/models` answer: `{object: "list", data: [...]}` or a bare array. */
 export function readModels(payload: unknown): GatewayModel[] {
   const list = Array.isArray(payload) ? payload : isRecord(payload) ? payload.data : undefined;
-  if (!Array.isArray(list)) throw new Error(__("The model list has an unexpected shape.", "sluice"));
+  if (!Array.isArray(list))
+    throw new Error(__("The model list has an unexpected shape.", "sluice"));
   return list.filter(
-    (entry): entry is GatewayModel => isRecord(entry) && typeof entry.id === "string" && entry.id !== "",
+    (entry): entry is GatewayModel =>
+      isRecord(entry) && typeof entry.id === "string" && entry.id !== "",
   );
 }
 
@@ -40,7 +42,12 @@ export function modelLabel(model: GatewayModel): string {
   const output = model.output_usd_per_million;
   if (typeof input !== "number" || typeof output !== "number") return model.id;
   /* translators: 1: model id, 2: price of input tokens, 3: price of output tokens (e.g. "$0.15") */
-  return sprintf(__("%1$s — %2$s in / %3$s out per 1M tokens", "sluice"), model.id, formatUsd(input), formatUsd(output));
+  return sprintf(
+    __("%1$s (%2$s / %3$s per 1M tokens)", "sluice"),
+    model.id,
+    formatUsd(input),
+    formatUsd(output),
+  );
 }
 
 /**
@@ -48,16 +55,17 @@ export function modelLabel(model: GatewayModel): string {
  * gateway no longer offers stays selectable, marked, so opening the block changes nothing.
  */
 export function modelOptions(models: readonly GatewayModel[], current: string): ModelOption[] {
-  const options: ModelOption[] = [
-    { value: AUTO_MODEL, label: __("Automatic (the gateway picks a model)", "sluice") },
-  ];
+  const options: ModelOption[] = [{ value: AUTO_MODEL, label: __("Automatic", "sluice") }];
   const sorted = [...models].sort((a, b) => a.id.localeCompare(b.id));
   for (const model of sorted) {
     if (model.id !== AUTO_MODEL) options.push({ value: model.id, label: modelLabel(model) });
   }
   if (current && !options.some((option) => option.value === current)) {
     /* translators: %s: model id */
-    options.push({ value: current, label: sprintf(__("%s (not offered by the gateway)", "sluice"), current) });
+    options.push({
+      value: current,
+      label: sprintf(__("%s (not offered by the gateway)", "sluice"), current),
+    });
   }
   return options;
 }

@@ -4,7 +4,10 @@ import { useEffect, useMemo, useState } from "@wordpress/element";
 import { __, sprintf } from "@wordpress/i18n";
 import { type GatewayModel, modelOptions, readModels } from "./model-options";
 
-type ModelList = { state: "loading" } | { state: "ready"; models: GatewayModel[] } | { state: "failed"; reason: string };
+type ModelList =
+  | { state: "loading" }
+  | { state: "ready"; models: GatewayModel[] }
+  | { state: "failed"; reason: string };
 
 function failureReason(error: unknown): string {
   if (typeof error === "object" && error !== null && "message" in error) {
@@ -63,7 +66,10 @@ export function ModelPicker({ value, list, onChange }: ModelPickerProps) {
         onChange={(next) => onChange(next.trim() || "auto")}
         help={sprintf(
           /* translators: %s: why the list could not be loaded */
-          __("The model list could not be loaded (%s). Enter auto or a model id such as openai/gpt-4o-mini.", "sluice"),
+          __(
+            "The model list could not be loaded (%s). Enter auto or a model id such as openai/gpt-4o-mini.",
+            "sluice",
+          ),
           list.reason,
         )}
       />
@@ -81,7 +87,10 @@ export function ModelPicker({ value, list, onChange }: ModelPickerProps) {
       help={
         list.state === "loading"
           ? __("Loading the gateway's models…", "sluice")
-          : __("Prices are the provider's, in US dollars per million tokens.", "sluice")
+          : __(
+              "Automatic lets the gateway choose. Prices: input / output tokens, in US dollars per million.",
+              "sluice",
+            )
       }
     />
   );

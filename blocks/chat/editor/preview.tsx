@@ -23,7 +23,6 @@ export function ChatPreview({ attributes }: { attributes: ChatAttributes }) {
           <div className="sluice-chat__message sluice-chat__message--assistant">
             <div className="sluice-chat__bubble">
               {paragraphs(welcome).map((paragraph, index) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs have no identity of their own
                 <p key={index} style={{ whiteSpace: "pre-line" }}>
                   {paragraph}
                 </p>

@@ -29,7 +29,10 @@ const BURST_MS = 50;
  * (latency_ms − ttfc_ms) but the browser received them all at once. A short or fast
  * answer gives no verdict (false): only clear evidence switches a site to buffered.
  */
-export function looksBuffered(reads: readonly ReadRecord[], timing: SourceTiming | undefined): boolean {
+export function looksBuffered(
+  reads: readonly ReadRecord[],
+  timing: SourceTiming | undefined,
+): boolean {
   const contentReads = reads.filter((read) => read.contentDeltas > 0);
   const deltas = contentReads.reduce((sum, read) => sum + read.contentDeltas, 0);
   const first = contentReads[0];

@@ -50,10 +50,9 @@ export function parseChatConfig(raw: string | null | undefined): ChatConfig {
   }
   const mode = record.streamingMode;
   const streamingMode: StreamingMode = mode === "buffered" || mode === "off" ? mode : "auto";
-  const texts = (typeof record.texts === "object" && record.texts !== null ? record.texts : {}) as Record<
-    string,
-    unknown
-  >;
+  const texts = (
+    typeof record.texts === "object" && record.texts !== null ? record.texts : {}
+  ) as Record<string, unknown>;
   const nonce = text(record.nonce);
   return {
     restUrl,

@@ -11,6 +11,8 @@ export type FailureKind =
   | "budget"
   | "unavailable"
   | "switched_off"
+  | "not_set_up"
+  | "misconfigured"
   | "not_found"
   | "too_long"
   | "rejected"
@@ -37,7 +39,10 @@ function isBudgetCode(code: string): boolean {
 }
 
 /** Retry-After as seconds: either delta-seconds or an HTTP date. */
-export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  header: string | null | undefined,
+  nowMs: number,
+): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
@@ -83,7 +88,11 @@ export function classifyHttpFailure(
   if (status === 429) {
     return { kind: bare === "provider_rate_limited" ? "provider_busy" : "rate_limited", ...base };
   }
-  if (status === 403) return { kind: "switched_off", ...base };
+  if (status === 403) {
+    // Only the plugin's own switch turns the chat off; other refusals (a model outside the
+    // allowlist, a block that is not a chat) are the site's settings.
+    return { kind: code === "sluice_chat_off" ? "switched_off" : "misconfigured", ...base };
+  }
   if (status === 404) return { kind: "not_found", ...base };
   if (status === 413 || bare === "context_length_exceeded" || bare === "body_too_large") {
     return { kind: "too_long", ...base };
@@ -125,10 +134,16 @@ export function describeFailure(failure: ChatFailure): FailureMessage {
           wait !== undefined && wait > 0
             ? /* translators: %s: e.g. "in 30 seconds" */
               sprintf(
-                __("You're sending messages faster than this site allows. Please try again %s.", "sluice"),
+                __(
+                  "You're sending messages faster than this site allows. Please try again %s.",
+                  "sluice",
+                ),
                 inSeconds(wait),
               )
-            : __("You're sending messages faster than this site allows. Please wait a moment and try again.", "sluice"),
+            : __(
+                "You're sending messages faster than this site allows. Please wait a moment and try again.",
+                "sluice",
+              ),
         retryable: true,
       };
     case "provider_busy":
@@ -142,23 +157,55 @@ export function describeFailure(failure: ChatFailure): FailureMessage {
       };
     case "budget":
       return {
-        text: __("This chat has used up its budget for now. Please try again later.", "sluice"),
+        text:
+          wait !== undefined && wait > 0
+            ? /* translators: %s: e.g. "in 30 minutes" */
+              sprintf(
+                __("This chat has used up its budget for now. Please try again %s.", "sluice"),
+                inSeconds(wait),
+              )
+            : __("This chat has used up its budget for now. Please try again later.", "sluice"),
         retryable: true,
       };
     case "switched_off":
       return { text: __("The chat is switched off on this site.", "sluice"), retryable: false };
+    case "not_set_up":
+      return {
+        text: __(
+          "This chat is not set up yet. The site owner needs to open this page in the editor and save it.",
+          "sluice",
+        ),
+        retryable: false,
+      };
+    case "misconfigured":
+      return {
+        text: __(
+          "This chat cannot answer because of how it is set up. Please try again later.",
+          "sluice",
+        ),
+        retryable: false,
+      };
     case "not_found":
       return {
-        text: __("This chat is no longer available on this page. Please reload the page.", "sluice"),
+        text: __(
+          "This chat is no longer available on this page. Please reload the page.",
+          "sluice",
+        ),
         retryable: false,
       };
     case "too_long":
       return {
-        text: __("That message is too long for this chat. Please shorten it and send it again.", "sluice"),
+        text: __(
+          "That message is too long for this chat. Please shorten it and send it again.",
+          "sluice",
+        ),
         retryable: false,
       };
     case "rejected":
-      return { text: __("This message could not be sent. Please try again.", "sluice"), retryable: true };
+      return {
+        text: __("This message could not be sent. Please try again.", "sluice"),
+        retryable: true,
+      };
     case "interrupted":
       return {
         text: __("The answer was interrupted. You can try again.", "sluice"),

@@ -116,7 +116,11 @@ export function parseBlocks(text: string): Block[] {
     }
     if (BULLET.test(line) || NUMBERED.test(line)) {
       const start = index;
-      while (index < lines.length && !isBlank(lines[index] ?? "") && !FENCE.test(lines[index] ?? "")) {
+      while (
+        index < lines.length &&
+        !isBlank(lines[index] ?? "") &&
+        !FENCE.test(lines[index] ?? "")
+      ) {
         index++;
       }
       blocks.push(...parseLists(lines.slice(start, index)));
@@ -189,7 +193,12 @@ function parseLists(lines: readonly string[]): ListBlock[] {
       continue;
     }
     if (current && current.indent === line.indent) open.pop();
-    const list: ListBlock = { type: "list", ordered: line.ordered, start: line.number, items: [item] };
+    const list: ListBlock = {
+      type: "list",
+      ordered: line.ordered,
+      start: line.number,
+      items: [item],
+    };
     const parent = open[open.length - 1];
     const parentItem = parent?.list.items[parent.list.items.length - 1];
     if (parentItem && (parent?.indent ?? 0) < line.indent) parentItem.children.push(list);
@@ -226,7 +235,13 @@ export function parseInline(text: string): Inline[] {
       if (close > index) {
         flush();
         const code = text.slice(index + run.length, close);
-        result.push({ type: "code", text: code.length > 2 && code.startsWith(" ") && code.endsWith(" ") ? code.slice(1, -1) : code });
+        result.push({
+          type: "code",
+          text:
+            code.length > 2 && code.startsWith(" ") && code.endsWith(" ")
+              ? code.slice(1, -1)
+              : code,
+        });
         index = close + run.length;
         continue;
       }

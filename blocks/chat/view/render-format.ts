@@ -47,7 +47,11 @@ function renderList(doc: Document, block: ListBlock): HTMLElement {
   return list;
 }
 
-function withInline<T extends HTMLElement>(doc: Document, parent: T, content: readonly Inline[]): T {
+function withInline<T extends HTMLElement>(
+  doc: Document,
+  parent: T,
+  content: readonly Inline[],
+): T {
   for (const node of content) parent.append(renderInline(doc, node));
   return parent;
 }

@@ -12,13 +12,17 @@ const MAX_BUFFERED_CHARS = 1_000_000;
  */
 export interface WireDecoder {
   feed(chunk: Uint8Array): WireEvent[];
-  /** Ends the stream: decodes what is left, including a last frame without its blank line. */
+  /**
+   * Ends the stream and returns the last events. As the SSE spec says, a frame cut off
+   * before its blank line is discarded, not dispatched.
+   */
   end(): WireEvent[];
 }
 
 export function createWireDecoder(): WireDecoder {
   const text = new TextDecoder("utf-8");
   let completed: WireEvent[] = [];
+  let lastChar = "";
   const parser = createParser({
     maxBufferSize: MAX_BUFFERED_CHARS,
     onEvent(message) {
@@ -39,7 +43,9 @@ export function createWireDecoder(): WireDecoder {
   return {
     feed(chunk) {
       try {
-        parser.feed(text.decode(chunk, { stream: true }));
+        const decoded = text.decode(chunk, { stream: true });
+        if (decoded) lastChar = decoded[decoded.length - 1] ?? "";
+        parser.feed(decoded);
       } catch (error) {
         // A parser that gave up (an oversized frame) refuses further input.
         completed.push({ type: "malformed", raw: String(error) });
@@ -48,8 +54,15 @@ export function createWireDecoder(): WireDecoder {
     },
     end() {
       const rest = text.decode();
-      if (rest) parser.feed(rest);
-      parser.reset({ consume: true });
+      if (rest) lastChar = rest[rest.length - 1] ?? "";
+      // A CR at the very end is a line end: the parser holds it back in case an LF follows.
+      const feed = lastChar === "\r" ? `${rest}\n` : rest;
+      try {
+        if (feed) parser.feed(feed);
+      } catch {
+        // The parser already gave up (reported as malformed).
+      }
+      parser.reset();
       return take();
     },
   };

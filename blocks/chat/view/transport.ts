@@ -131,7 +131,8 @@ export async function requestAnswer(
     }
     if (type.includes("json")) {
       const answer = parseBufferedAnswer(await response.json());
-      if (!answer) return { outcome: { status: "failed", failure: { kind: "unreadable" } }, nonceRejected };
+      if (!answer)
+        return { outcome: { status: "failed", failure: { kind: "unreadable" } }, nonceRejected };
       handlers.onDelta(answer.content);
       const usage = answer.usage ? { type: "usage_final" as const, ...answer.usage } : undefined;
       return {
@@ -193,14 +194,15 @@ async function readStream(
   } else {
     const reader = response.body.getReader();
     try {
-      while (!done && !(failure?.kind === "unreadable")) {
+      while (!done && failure?.kind !== "unreadable") {
         const { value, done: ended } = await reader.read();
-        if (ended) break;
+        // Nothing more reaches the page once the visitor pressed Stop.
+        if (ended || signal.aborted) break;
         log.record(deps.now(), handle(decoder.feed(value)));
       }
-      if (!done) handle(decoder.end());
+      if (!done && !signal.aborted) handle(decoder.end());
     } finally {
-      if (done || failure) reader.cancel().catch(() => {});
+      if (done || failure || signal.aborted) reader.cancel().catch(() => {});
     }
   }
   if (signal.aborted) return { status: "stopped" };

@@ -70,6 +70,7 @@ export class ChatWidget {
     this.#log = element(this.#doc, "div", "sluice-chat__log");
     this.#log.setAttribute("role", "log");
     this.#log.setAttribute("aria-live", "polite");
+    this.#log.setAttribute("aria-busy", "false");
     this.#log.setAttribute("tabindex", "0");
     if (config.texts.title) this.#log.setAttribute("aria-labelledby", title.id);
     else this.#log.setAttribute("aria-label", __("Conversation", "sluice"));
@@ -147,18 +148,24 @@ export class ChatWidget {
     this.#input.value = "";
     this.#fitInput();
     this.#input.focus();
-    const bubble = this.#addMessage("user");
-    bubble.append(renderBlocks(this.#doc, parseBlocks(question)));
+    // The visitor's own words are shown as typed, line breaks kept, without formatting.
+    this.#addMessage("user").append(element(this.#doc, "p", "sluice-chat__plain", question));
     void this.#ask(question);
   }
 
   async #ask(question: string): Promise<void> {
+    if (!this.#config.blockId) {
+      // Saved without an id (written by hand, never opened in the editor): the route would refuse it.
+      this.#showFailure({ kind: "not_set_up" }, question);
+      return;
+    }
     const buffered =
       this.#config.streamingMode === "buffered" || this.#memory.isBuffered() || !canStream();
     const bubble = this.#addMessage("assistant");
     const message = bubble.parentElement as HTMLElement;
     const thinking = this.#thinkingIndicator();
     bubble.append(thinking);
+    this.#keepScrolled(true);
     const answer = new StreamingAnswer(bubble, { afterWrite: () => this.#keepScrolled() });
     const controller = new AbortController();
     this.#setBusy(controller);
@@ -209,10 +216,16 @@ export class ChatWidget {
     this.#keepScrolled(true);
   }
 
-  #showFailure(failure: ChatFailure, question: string, message: HTMLElement, partial: string): void {
+  /** Shows why an answer failed; `answerRow` keeps its partial text, or goes when it has none. */
+  #showFailure(
+    failure: ChatFailure,
+    question: string,
+    answerRow?: HTMLElement,
+    partial = "",
+  ): void {
     const { text, retryable } = describeFailure(failure);
-    if (partial) message.classList.add("is-interrupted");
-    else message.remove();
+    if (partial) answerRow?.classList.add("is-interrupted");
+    else answerRow?.remove();
     const notice = this.#addMessage("notice");
     const wrapper = notice.parentElement as HTMLElement;
     notice.append(element(this.#doc, "p", "sluice-chat__error-text", text));
@@ -226,7 +239,7 @@ export class ChatWidget {
     retry.addEventListener("click", () => {
       if (this.#controller) return;
       wrapper.remove();
-      if (partial) message.remove();
+      answerRow?.remove();
       this.#input.focus();
       void this.#ask(question);
     });
@@ -237,7 +250,11 @@ export class ChatWidget {
   #addMessage(role: "user" | "assistant" | "notice"): HTMLElement {
     const row = element(this.#doc, "div", `sluice-chat__message sluice-chat__message--${role}`);
     const speaker =
-      role === "user" ? __("You:", "sluice") : role === "assistant" ? __("Assistant:", "sluice") : "";
+      role === "user"
+        ? __("You:", "sluice")
+        : role === "assistant"
+          ? __("Assistant:", "sluice")
+          : "";
     if (speaker) row.append(element(this.#doc, "span", "sluice-chat__sr-only", speaker));
     const bubble = element(this.#doc, "div", "sluice-chat__bubble");
     row.append(bubble);
@@ -251,7 +268,10 @@ export class ChatWidget {
     const dots = element(this.#doc, "span", "sluice-chat__dots");
     dots.setAttribute("aria-hidden", "true");
     for (let index = 0; index < 3; index++) dots.append(element(this.#doc, "span", ""));
-    thinking.append(dots, element(this.#doc, "span", "sluice-chat__sr-only", __("Thinking…", "sluice")));
+    thinking.append(
+      dots,
+      element(this.#doc, "span", "sluice-chat__sr-only", __("Thinking…", "sluice")),
+    );
     return thinking;
   }
 
@@ -274,7 +294,12 @@ export class ChatWidget {
     if (showNotice) {
       const notice = this.#addMessage("notice");
       notice.append(
-        element(this.#doc, "p", "sluice-chat__error-text", __("The chat is switched off on this site.", "sluice")),
+        element(
+          this.#doc,
+          "p",
+          "sluice-chat__error-text",
+          __("The chat is switched off on this site.", "sluice"),
+        ),
       );
     }
   }

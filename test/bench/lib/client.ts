@@ -13,9 +13,13 @@ export interface StreamOutcome {
   arrivals: number[];
   /** Per content chunk: arrival (wall clock) minus the upstream's send time, ms. */
   lags: number[];
+  /** Request start to the upstream sending the first chunk (wall clock), ms: the way in. */
+  inboundMs: number | undefined;
 }
 
 const MAX_ERROR_BODY = 300;
+/** A stream still open this long after its expected end has failed (timeout). */
+export const GRACE_MS = 60_000;
 
 /**
  * Runs one stream against a target and checks it: HTTP 200, every content chunk
@@ -32,6 +36,7 @@ export function runStream(
   const arrivals: number[] = [];
   const lags: number[] = [];
   let ttfcMs: number | undefined;
+  let inboundMs: number | undefined;
   let contentError: string | undefined;
   let now = 0;
   const startedAt = performance.now();
@@ -42,7 +47,10 @@ export function runStream(
       contentError ??= `chunk ${arrivals.length} out of order or unreadable: ${JSON.stringify(text).slice(0, 60)}`;
       return;
     }
-    if (ttfcMs === undefined) ttfcMs = now - startedAt;
+    if (ttfcMs === undefined) {
+      ttfcMs = now - startedAt;
+      inboundMs = chunk.sentAt - (performance.timeOrigin + startedAt);
+    }
     arrivals.push(now);
     lags.push(performance.timeOrigin + now - chunk.sentAt);
   };
@@ -53,9 +61,9 @@ export function runStream(
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      resolve({ failure, ttfcMs, arrivals, lags });
+      resolve({ failure, ttfcMs, arrivals, lags, inboundMs });
     };
-    const timeoutMs = streamDurationMs(spec) * 3 + 15_000;
+    const timeoutMs = streamDurationMs(spec) + GRACE_MS;
     const deadline = setTimeout(() => {
       settle(`timeout after ${timeoutMs} ms (${arrivals.length}/${spec.chunks} chunks)`);
       req.destroy();
@@ -99,6 +107,8 @@ export function runStream(
         res.on("error", (error: NodeJS.ErrnoException) =>
           settle(`response broke after ${arrivals.length} chunks: ${error.code ?? error.message}`),
         );
+        // 'end' comes first on a whole response; a close without it is a cut.
+        res.on("close", () => settle(`connection closed after ${arrivals.length} chunks`));
       },
     );
     req.on("error", (error: NodeJS.ErrnoException) =>

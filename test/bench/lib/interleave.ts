@@ -15,6 +15,9 @@ export interface Tally {
   failures: Map<string, { count: number; example: string }>;
   /** Samples from the streams that succeeded, in ms. */
   ttfc: number[];
+  /** TTFC split in two: request start → upstream sends chunk 0, and chunk 0's lag back. */
+  inbound: number[];
+  outbound: number[];
   gaps: number[];
   lags: number[];
   chunks: number;
@@ -24,8 +27,6 @@ export interface Tally {
   peakRssKb: number | undefined;
   /** The client's own event-loop delay while this target's batches ran (worst batch). */
   clientLag: LagReading;
-  /** Wall time of this target's batches, ms. */
-  busyMs: number;
 }
 
 export interface InterleaveOptions {
@@ -64,8 +65,9 @@ export async function interleave(
   const monitor = lagMonitor();
   try {
     for (let round = 0; round < options.rounds; round += 1) {
-      if (options.streams > 1 || round % 50 === 0)
+      if (options.streams > 1 || round % 50 === 0) {
         options.progress(`round ${round + 1}/${options.rounds}`);
+      }
       for (let turn = 0; turn < targets.length; turn += 1) {
         const target = targets[(round + turn) % targets.length] as RunningTarget;
         const tally = tallies.get(target.name) as Tally;
@@ -75,9 +77,7 @@ export async function interleave(
           agents.set(target.name, agent);
         }
         monitor.start();
-        const began = performance.now();
         const outcomes = await batch(target, agent, options);
-        tally.busyMs += performance.now() - began;
         monitor.stop();
         const lag = monitor.read();
         tally.clientLag = {
@@ -182,13 +182,16 @@ function record(tally: Tally, outcome: StreamOutcome): void {
   tally.streams += 1;
   if (outcome.failure !== undefined) {
     tally.failed += 1;
-    const key = outcome.failure.replace(/\d+(\.\d+)?/g, "N");
+    // Fold ids and numbers, so that failures of one kind group together.
+    const key = outcome.failure.replace(/[0-9a-f]{8,}/gi, "…").replace(/\d+(\.\d+)?/g, "N");
     const seen = tally.failures.get(key);
     if (seen) seen.count += 1;
     else tally.failures.set(key, { count: 1, example: outcome.failure });
     return;
   }
   if (outcome.ttfcMs !== undefined) tally.ttfc.push(outcome.ttfcMs);
+  if (outcome.inboundMs !== undefined) tally.inbound.push(outcome.inboundMs);
+  if (outcome.lags[0] !== undefined) tally.outbound.push(outcome.lags[0]);
   const { arrivals } = outcome;
   for (let index = 1; index < arrivals.length; index += 1) {
     tally.gaps.push((arrivals[index] as number) - (arrivals[index - 1] as number));
@@ -204,13 +207,14 @@ function emptyTally(target: RunningTarget): Tally {
     failed: 0,
     failures: new Map(),
     ttfc: [],
+    inbound: [],
+    outbound: [],
     gaps: [],
     lags: [],
     chunks: 0,
     cpuMs: undefined,
     peakRssKb: undefined,
     clientLag: { p50: 0, p99: 0, max: 0 },
-    busyMs: 0,
   };
 }
 

@@ -18,17 +18,24 @@ export interface Figures {
   gap: Percentiles;
   lag: Percentiles;
   addedTtfc: Added;
+  /** The added TTFC split: on the way in (to the upstream) and on the way out (chunk 0 back). */
+  addedInbound: Added;
+  addedOutbound: Added;
   addedGap: Added;
   addedLag: Added;
 }
 
 export const REFERENCE = "direct";
+const MAX_FAILURE_KINDS = 5;
+const OUTPUT_LINES = 12;
 
 export function figuresOf(tallies: Map<string, Tally>): Figures[] {
   const reference = tallies.get(REFERENCE);
   const base = reference
     ? {
         ttfc: percentiles(reference.ttfc),
+        inbound: percentiles(reference.inbound),
+        outbound: percentiles(reference.outbound),
         gap: percentiles(reference.gaps),
         lag: percentiles(reference.lags),
       }
@@ -49,6 +56,8 @@ export function figuresOf(tallies: Map<string, Tally>): Figures[] {
       gap,
       lag,
       addedTtfc: minus(ttfc, base?.ttfc),
+      addedInbound: minus(percentiles(tally.inbound), base?.inbound),
+      addedOutbound: minus(percentiles(tally.outbound), base?.outbound),
       addedGap: minus(gap, base?.gap),
       addedLag: minus(lag, base?.lag),
     };
@@ -67,8 +76,20 @@ export function notes(
 ): string {
   const lines: string[] = [];
   for (const entry of figures) {
-    for (const { count, example } of entry.tally.failures.values()) {
+    const kinds = [...entry.tally.failures.values()].sort((a, b) => b.count - a.count);
+    for (const { count, example } of kinds.slice(0, MAX_FAILURE_KINDS)) {
       lines.push(`  ${entry.name} failures: ${count} × ${example}`);
+    }
+    if (kinds.length > MAX_FAILURE_KINDS) {
+      lines.push(`  ${entry.name} failures: … and ${kinds.length - MAX_FAILURE_KINDS} more kinds`);
+    }
+    const output = entry.tally.failed > 0 ? entry.tally.target.output().trim() : "";
+    if (output) {
+      const tail = output.split("\n").slice(-OUTPUT_LINES);
+      lines.push(
+        `  ${entry.name} output (last ${tail.length} lines):`,
+        ...tail.map((line) => `    | ${line.slice(0, 300)}`),
+      );
     }
   }
   const worst = figures.reduce<LagReading>(

@@ -37,6 +37,8 @@ export const single: Scenario = {
       ms(entry.ttfc.p99),
       added(entry.addedTtfc.p50),
       added(entry.addedTtfc.p99),
+      added(entry.addedInbound.p50),
+      added(entry.addedOutbound.p50),
       megabytes(entry.tally.peakRssKb),
       entry.tally.cpuMs === undefined
         ? "—"
@@ -49,13 +51,16 @@ export const single: Scenario = {
           "ok",
           "TTFC p50",
           "TTFC p99",
-          "added p50",
-          "added p99",
+          "+TTFC p50",
+          "+TTFC p99",
+          "+in p50",
+          "+out p50",
           "peak RSS",
           "CPU ms/stream",
         ],
         rows,
       ),
+      "  +in / +out: +TTFC p50 split at the upstream: request start → upstream sends chunk 0 / chunk 0 → client",
       notes(figures, upstream, performance.now() - began),
     ].join("\n");
 

@@ -15,6 +15,7 @@ export const direct: TargetDefinition = {
       pid: undefined,
       format: "openai",
       prepare: (spec) => openaiRequest(spec, "/v1/chat/completions"),
+      output: () => "",
       stop: async () => {},
     };
   },

@@ -58,6 +58,7 @@ export const portkey: TargetDefinition = {
       pid: child.pid,
       format: "openai",
       prepare: (spec) => openaiRequest(spec, "/v1/chat/completions", headers),
+      output: () => child.output(),
       stop: () => child.stop(),
     };
   },

@@ -19,6 +19,7 @@ export const relay: TargetDefinition = {
       pid: child.pid,
       format: "openai",
       prepare: (spec) => openaiRequest(spec, "/v1/chat/completions"),
+      output: () => child.output(),
       stop: () => child.stop(),
     };
   },

@@ -57,6 +57,7 @@ export const sluice: TargetDefinition = {
         const headers = signedHeaders({ siteId: SITE, secret, method: "POST", path: PATH, body });
         return { path: PATH, headers: { "Content-Type": "application/json", ...headers }, body };
       },
+      output: () => child.output(),
       stop: () => child.stop(),
     };
   },

@@ -19,6 +19,8 @@ export interface RunningTarget {
   format: WireFormat;
   /** The request for one stream; called once per stream (a fresh nonce each time for Sluice). */
   prepare(spec: StreamSpec): PreparedRequest;
+  /** The tail of the target process's stdout and stderr (printed when its streams fail). */
+  output(): string;
   stop(): Promise<void>;
 }
 

@@ -30,6 +30,8 @@ export interface PluginSite {
   debugLog: string;
   /** A REST call, authenticated as the admin or a subscriber when asked. */
   rest(route: string, init?: RestInit): Promise<Response>;
+  /** Logs the admin in with the login form; returns the session's Cookie header. */
+  logIn(): Promise<string>;
   /** Runs a PHP file of fixtures/ with WordPress loaded; returns its JSON output. */
   php<T>(script: string, ...args: string[]): Promise<T>;
   stop(): Promise<void>;
@@ -99,6 +101,32 @@ export async function startPluginSite(gateway: {
     });
   };
 
+  const logIn = async (): Promise<string> => {
+    const response = await fetch(`${server.url}/wp-login.php`, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Cookie: "wordpress_test_cookie=WP%20Cookie%20check",
+      },
+      body: new URLSearchParams({
+        log: site.adminUser,
+        pwd: site.adminPassword,
+        testcookie: "1",
+        redirect_to: `${server.url}/wp-admin/`,
+      }),
+    });
+    await response.arrayBuffer();
+    const cookies = response.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(";")[0])
+      .filter((cookie) => cookie?.startsWith("wordpress_"));
+    if (response.status !== 302 || cookies.length === 0) {
+      throw new Error(`logging in as ${site.adminUser} failed (HTTP ${response.status})`);
+    }
+    return cookies.join("; ");
+  };
+
   return {
     url: server.url,
     dir,
@@ -106,6 +134,7 @@ export async function startPluginSite(gateway: {
     content,
     debugLog: site.debugLog,
     rest,
+    logIn,
     php,
     stop: async () => {
       await server.stop();

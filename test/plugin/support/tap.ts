@@ -49,6 +49,11 @@ export class GatewayTap {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Cuts every open connection, as a gateway that crashes mid-answer. */
+  cutAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await this.refuse();

@@ -1,0 +1,102 @@
+/**
+ * The day and month a moment falls in, in a site's time zone, and when they
+ * end. Caps reset at local midnight and on the first of the month.
+ */
+export interface Periods {
+  /** `YYYY-MM-DD` in the time zone. */
+  day: string;
+  /** `YYYY-MM` in the time zone. */
+  month: string;
+  dayEndsAt: number;
+  monthEndsAt: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+export function isTimeZone(name: string): boolean {
+  try {
+    formatter(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function wallTime(at: number, timeZone: string): WallTime {
+  const parts: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(at)) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  return parts as unknown as WallTime;
+}
+
+/** The UTC instant of a local wall-clock time in the zone (first match across DST gaps). */
+function instantOf(year: number, month: number, day: number, timeZone: string): number {
+  const target = Date.UTC(year, month - 1, day);
+  let guess = target;
+  for (let i = 0; i < 3; i += 1) {
+    const wall = wallTime(guess, timeZone);
+    const shown = Date.UTC(
+      wall.year,
+      wall.month - 1,
+      wall.day,
+      wall.hour,
+      wall.minute,
+      wall.second,
+    );
+    guess += target - shown;
+  }
+  return guess;
+}
+
+/** The current day of each zone: most calls fall in it and need no formatting. */
+const currentDay = new Map<string, { startsAt: number; periods: Periods }>();
+
+export function periodsAt(at: number, timeZone: string): Periods {
+  const cached = currentDay.get(timeZone);
+  if (cached && at >= cached.startsAt && at < cached.periods.dayEndsAt) return cached.periods;
+  const wall = wallTime(at, timeZone);
+  const month = `${wall.year}-${pad(wall.month)}`;
+  const periods = {
+    day: `${month}-${pad(wall.day)}`,
+    month,
+    dayEndsAt: instantOf(wall.year, wall.month, wall.day + 1, timeZone),
+    monthEndsAt: instantOf(wall.year, wall.month + 1, 1, timeZone),
+  };
+  currentDay.set(timeZone, {
+    startsAt: instantOf(wall.year, wall.month, wall.day, timeZone),
+    periods,
+  });
+  return periods;
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, "0");
+}

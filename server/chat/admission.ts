@@ -1,0 +1,105 @@
+import { type BudgetChoice, chooseWithinBudget } from "../budget/choose.ts";
+import type { BudgetGuard, CapBreach } from "../budget/guard.ts";
+import type { EffectivePolicy, PolicyStore } from "../budget/policy.ts";
+import { GatewayError } from "../http/errors.ts";
+import type { ProviderId } from "../providers/types.ts";
+import type { Router, RouteTarget } from "../routing/router.ts";
+
+export interface AdmissionDeps {
+  router: Router;
+  policies: PolicyStore;
+  budget: BudgetGuard;
+  /** The most a call can cost: all input uncached, the full answer length. */
+  worstCase: (
+    provider: ProviderId,
+    model: string,
+    inputTokens: number,
+    maxTokens: number,
+  ) => number;
+}
+
+export interface AdmissionRequest {
+  requestId: string;
+  siteId: string;
+  visitor: string | undefined;
+  requestedModel: string;
+  inputTokens: number;
+  maxTokens: number | undefined;
+  now: number;
+}
+
+/** Input reserved for: our tokenizer's count, with a margin for providers whose tokenizers count more. */
+export function reservedInputTokens(inputTokens: number): number {
+  return Math.ceil(inputTokens * 1.1) + 16;
+}
+
+/**
+ * Decides whether and how a request may run: the site's allowlist, the
+ * route, and a reservation of its worst case against the caps (degrading to
+ * a cheaper allowed model or a shorter answer when that is what fits).
+ * Throws a GatewayError: 403 model_not_allowed, 429 budget_exhausted, or the
+ * router's own refusals.
+ */
+export function admit(deps: AdmissionDeps, request: AdmissionRequest): BudgetChoice {
+  const policy = deps.policies.effective(request.siteId);
+  const allowed = policy.models ? new Set(policy.models) : null;
+  if (request.requestedModel !== "auto" && allowed && !allowed.has(request.requestedModel)) {
+    throw new GatewayError(
+      403,
+      "model_not_allowed",
+      `model: ${request.requestedModel} is not allowed on this site` +
+        (allowed.size > 0 ? ` (allowed: ${[...allowed].join(", ")})` : " (no model is allowed)"),
+    );
+  }
+  const targets = deps.router.plan(
+    request.requestedModel,
+    request.inputTokens,
+    request.maxTokens,
+    allowed,
+  );
+  const inputTokens = reservedInputTokens(request.inputTokens);
+  const worstCase = (target: RouteTarget, maxTokens: number) =>
+    deps.worstCase(target.info.provider, target.info.model, inputTokens, maxTokens);
+  const requested = targets[0] as RouteTarget;
+  const choice = chooseWithinBudget(deps.budget, {
+    requestId: request.requestId,
+    siteId: request.siteId,
+    visitor: request.visitor,
+    policy,
+    now: request.now,
+    targets,
+    cheaper: () => deps.router.cheaper(requested, request.inputTokens, request.maxTokens, allowed),
+    worstCase,
+  });
+  if ("target" in choice) return choice;
+  throw budgetExhausted(choice, policy, request.now);
+}
+
+export function budgetExhausted(
+  breach: CapBreach,
+  policy: EffectivePolicy,
+  now: number,
+): GatewayError {
+  const usd = (pico: number) => `$${(pico / 1e12).toFixed(pico < 1e10 ? 4 : 2)}`;
+  const names = {
+    day: "daily",
+    month: "monthly",
+    visitor_day: "per-visitor daily",
+    request: "per-request",
+  };
+  const headers: Record<string, string> = {};
+  let message: string;
+  if (breach.resetsAt === null) {
+    message = `This request could cost more than the ${names[breach.scope]} ceiling of ${usd(breach.capPicoUsd)}; ask for a shorter answer or a cheaper model.`;
+  } else {
+    const resetsAt = new Date(breach.resetsAt).toISOString();
+    headers["Retry-After"] = String(Math.max(1, Math.ceil((breach.resetsAt - now) / 1000)));
+    message = `The ${names[breach.scope]} spend cap of ${usd(breach.capPicoUsd)} is reached (${usd(breach.usedPicoUsd)} used); it resets at ${resetsAt} (${policy.timezone} calendar).`;
+  }
+  const error = new GatewayError(429, "budget_exhausted", message, headers);
+  error.details = {
+    scope: breach.scope,
+    resets_at: breach.resetsAt === null ? null : new Date(breach.resetsAt).toISOString(),
+  };
+  return error;
+}
