@@ -4,6 +4,8 @@ import { assignRequestId, context } from "./http/context.ts";
 import { sendError } from "./http/errors.ts";
 import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
+import { policyRoutes } from "./http/routes/policy.ts";
+import { requestsRoute } from "./http/routes/requests.ts";
 import type { Logger } from "./logger.ts";
 import type { Services } from "./services.ts";
 
@@ -40,8 +42,12 @@ export function createApp(services: Services, logger: Logger): express.Express {
       keepAliveMs: config.keepAliveMs,
     }),
   );
-  v1.get("/models", modelsRoute(services.catalog, services.registry));
-  v1.get("/usage", usageRoute(services.usage));
+  v1.get("/models", modelsRoute(services.catalog, services.registry, services.policies));
+  v1.get("/usage", usageRoute(services.usage, services.policies));
+  const policy = policyRoutes(services.policies, services.budget);
+  v1.get("/policy", policy.show);
+  v1.put("/policy", policy.update);
+  v1.get("/requests", requestsRoute(services.db));
   app.use("/v1", v1);
 
   app.use((req: Request, res: Response) => {

@@ -1,4 +1,14 @@
 import { parseArgs } from "node:util";
+import { BudgetGuard } from "./budget/guard.ts";
+import { combinePolicies, PolicyStore } from "./budget/policy.ts";
+import {
+  applyPolicyInput,
+  type PolicyInput,
+  policyInputSchema,
+  policyToJson,
+} from "./budget/policy-json.ts";
+import { spendAgainstCaps } from "./budget/report.ts";
+import { describeIssues } from "./chat/schema.ts";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { signedHeaders } from "./http/signature.ts";
 import { openDatabase } from "./ledger/db.ts";
@@ -16,6 +26,12 @@ Usage:
   sluice site list                          list registered sites
   sluice site rotate-secret <id> [--secret S]
                                             give a site a new secret; prints it
+  sluice policy set <site> [--day-usd N] [--month-usd N] [--visitor-day-usd N]
+                    [--request-usd N] [--models provider/model,…] [--timezone TZ]
+                    [--soft-threshold 0.8]
+                                            set the operator's policy for a site
+                                            ("none" clears a cap or the allowlist)
+  sluice policy show <site>                 both policy layers, the effective one, spend
   sluice sign <site> <METHOD> <path> [body]
                                             print signature headers as curl -H flags
   sluice key set <provider> [--value K]     store a provider API key in the encrypted vault
@@ -32,15 +48,7 @@ export class UsageError extends Error {
 
 export async function main(argv: string[]): Promise<number> {
   loadDotEnv();
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      secret: { type: "string" },
-      value: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, action, name] = positionals;
   if (values.help || command === undefined || command === "help") {
     console.log(USAGE);
@@ -78,6 +86,34 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+    }
+    if (command === "policy" && (action === "set" || action === "show") && name) {
+      if (new SiteStore(db, vault).secretFor(name) === undefined) {
+        throw new UsageError(`no site "${name}"; add it with: sluice site add ${name}`);
+      }
+      const policies = new PolicyStore(db);
+      if (action === "set") {
+        const input = policyInputFromFlags(values);
+        policies.set(name, "operator", applyPolicyInput(policies.get(name, "operator"), input));
+      }
+      const operator = policies.get(name, "operator");
+      const site = policies.get(name, "site");
+      const effective = combinePolicies(operator, site);
+      const budget = new BudgetGuard(db, { reservationTtlMs: config.reservationTtlMs });
+      console.log(
+        JSON.stringify(
+          {
+            site: name,
+            operator: policyToJson(operator),
+            site_policy: policyToJson(site),
+            effective: policyToJson(effective),
+            spend: spendAgainstCaps(budget, name, effective, Date.now()),
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
     }
     if (command === "sign") {
       const [, siteId, method, path, body = ""] = positionals;
@@ -121,11 +157,69 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The operator's policy flags as policy input; "none" clears a value. Validated like the API. */
+function policyInputFromFlags(values: Record<string, string | boolean | undefined>): PolicyInput {
+  const raw: Record<string, unknown> = {};
+  const number = (flag: string, field: string) => {
+    const value = values[flag];
+    if (typeof value !== "string") return;
+    raw[field] = value === "none" ? null : Number(value);
+  };
+  number("day-usd", "day_usd");
+  number("month-usd", "month_usd");
+  number("visitor-day-usd", "visitor_day_usd");
+  number("request-usd", "request_usd");
+  number("soft-threshold", "soft_threshold");
+  if (typeof values.models === "string") {
+    raw.models =
+      values.models === "none"
+        ? null
+        : values.models
+            .split(",")
+            .map((id) => id.trim())
+            .filter(Boolean);
+  }
+  if (typeof values.timezone === "string") raw.timezone = values.timezone;
+  const result = policyInputSchema.safeParse(raw);
+  if (!result.success) {
+    const message = describeIssues(result.error).replaceAll(
+      /\b(day|month|visitor_day|request)_usd\b/g,
+      (field) => `--${field.replace("_usd", "-usd").replace("_", "-")}`,
+    );
+    throw new UsageError(message);
+  }
+  return result.data;
+}
+
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write("Paste the key, then press Ctrl-D: ");
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8").trim();
+}
+
+/** Parses the command line; a malformed option is a usage error, not a crash. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        secret: { type: "string" },
+        value: { type: "string" },
+        "day-usd": { type: "string" },
+        "month-usd": { type: "string" },
+        "visitor-day-usd": { type: "string" },
+        "request-usd": { type: "string" },
+        models: { type: "string" },
+        timezone: { type: "string" },
+        "soft-threshold": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** Runs the CLI and sets the exit code: 2 for a usage or configuration error, 1 for a failure. */

@@ -100,3 +100,26 @@ export function periodsAt(at: number, timeZone: string): Periods {
 function pad(value: number): string {
   return String(value).padStart(2, "0");
 }
+
+/** The UTC instant a local day (`YYYY-MM-DD`) starts in the zone. */
+export function dayStartsAt(day: string, timeZone: string): number {
+  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+  return instantOf(year, month, date, timeZone);
+}
+
+/** The last `count` local days up to and including the one holding `at`, oldest first. */
+export function recentDays(
+  at: number,
+  timeZone: string,
+  count: number,
+): { day: string; from: number; to: number }[] {
+  const days: { day: string; from: number; to: number }[] = [];
+  let probe = at;
+  for (let i = 0; i < count; i += 1) {
+    const { day, dayEndsAt } = periodsAt(probe, timeZone);
+    const from = dayStartsAt(day, timeZone);
+    days.unshift({ day, from, to: dayEndsAt });
+    probe = from - 1;
+  }
+  return days;
+}

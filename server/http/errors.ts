@@ -25,10 +25,11 @@ export function sendError(
   message: string,
   requestId: string,
   headers: Record<string, string> = {},
+  details: Record<string, unknown> = {},
 ): void {
   if (res.headersSent) return;
   res
     .status(status)
     .set(headers)
-    .json({ error: { code, message, request_id: requestId } });
+    .json({ error: { code, message, request_id: requestId, ...details } });
 }

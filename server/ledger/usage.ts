@@ -19,18 +19,13 @@ export interface ModelUsage extends UsageTotals {
 const TOTALS = `COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens,
   COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cost_picousd), 0) AS cost_picousd`;
 
-/** Spend totals for a site over a time range (unix ms, UTC days). */
+/** Spend totals for a site over a time range (unix ms), by local day and by model. */
 export class UsageReports {
-  readonly #byDay;
   readonly #byModel;
   readonly #total;
 
   constructor(db: Db) {
     const where = "WHERE site_id = @siteId AND started_at >= @from AND started_at < @to";
-    this.#byDay = db.prepare(
-      `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, ${TOTALS}
-       FROM requests ${where} GROUP BY day ORDER BY day`,
-    );
     this.#byModel = db.prepare(
       `SELECT provider, model, ${TOTALS} FROM requests ${where}
        GROUP BY provider, model ORDER BY cost_picousd DESC, provider, model`,
@@ -38,11 +33,18 @@ export class UsageReports {
     this.#total = db.prepare(`SELECT ${TOTALS} FROM requests ${where}`);
   }
 
-  report(siteId: string, from: number, to: number) {
-    const range = { siteId, from, to };
+  /** `days` are the local days of the site's time zone (see budget/periods.ts recentDays). */
+  report(siteId: string, days: { day: string; from: number; to: number }[]) {
+    const first = days[0];
+    const last = days.at(-1);
+    if (!first || !last) throw new Error("no days to report");
+    const range = { siteId, from: first.from, to: last.to };
     return {
       total: this.#total.get(range) as UsageTotals,
-      by_day: this.#byDay.all(range) as DayUsage[],
+      by_day: days.map(({ day, from, to }) => ({
+        day,
+        ...(this.#total.get({ siteId, from, to }) as UsageTotals),
+      })) as DayUsage[],
       by_model: this.#byModel.all(range) as ModelUsage[],
     };
   }

@@ -1,4 +1,6 @@
 import type { Request, Response } from "express";
+import { recentDays } from "../../budget/periods.ts";
+import type { PolicyStore } from "../../budget/policy.ts";
 import type { UsageReports } from "../../ledger/usage.ts";
 import type { ProviderRegistry } from "../../providers/registry.ts";
 import { PROVIDER_IDS } from "../../providers/types.ts";
@@ -6,33 +8,48 @@ import type { ModelCatalog } from "../../routing/catalog.ts";
 import { context } from "../context.ts";
 import { sendError } from "../errors.ts";
 
-const DAY_MS = 86_400_000;
 const PICO_PER_USD = 1e12;
 
-/** GET /v1/models: the models this site may use, with prices (USD per million tokens) and limits. */
-export function modelsRoute(catalog: ModelCatalog, registry: ProviderRegistry) {
-  return (_req: Request, res: Response): void => {
+/**
+ * GET /v1/models: the models this site may use (configured providers, within
+ * its allowlist), with prices in USD per million tokens and limits.
+ * `?all=1` lists the whole catalogue of configured providers with an
+ * `allowed` flag, for the admin screen's allowlist picker.
+ */
+export function modelsRoute(
+  catalog: ModelCatalog,
+  registry: ProviderRegistry,
+  policies: PolicyStore,
+) {
+  return (req: Request, res: Response): void => {
+    const allowlist = policies.effective(context(res).siteId).models;
+    const allowed = (id: string) => allowlist === null || allowlist.includes(id);
     const configured = new Set(PROVIDER_IDS.filter((id) => registry.isConfigured(id)));
-    const models = catalog.list(configured).map((info) => ({
-      id: info.id,
-      provider: info.provider,
-      model: info.model,
-      context_window: info.contextWindow,
-      max_output_tokens: info.maxOutputTokens,
-      input_usd_per_million: info.inputPrice / 1e6,
-      output_usd_per_million: info.outputPrice / 1e6,
-    }));
+    const all = req.query.all === "1";
+    const models = catalog
+      .list(configured)
+      .filter((info) => all || allowed(info.id))
+      .map((info) => ({
+        id: info.id,
+        provider: info.provider,
+        model: info.model,
+        context_window: info.contextWindow,
+        max_output_tokens: info.maxOutputTokens,
+        input_usd_per_million: info.inputPrice / 1e6,
+        output_usd_per_million: info.outputPrice / 1e6,
+        ...(all ? { allowed: allowed(info.id) } : {}),
+      }));
     res.json({ object: "list", data: models });
   };
 }
 
-/** GET /v1/usage?days=N: spend totals by day and by model for the signed site (UTC days). */
-export function usageRoute(usage: UsageReports) {
+/** GET /v1/usage?days=N: spend totals by local day (the site's time zone) and by model. */
+export function usageRoute(usage: UsageReports, policies: PolicyStore) {
   return (req: Request, res: Response): void => {
     const { siteId, requestId } = context(res);
     const raw = typeof req.query.days === "string" ? req.query.days : "30";
-    const days = Number(raw);
-    if (!Number.isInteger(days) || days < 1 || days > 366) {
+    const count = Number(raw);
+    if (!Number.isInteger(count) || count < 1 || count > 366) {
       sendError(
         res,
         400,
@@ -42,18 +59,18 @@ export function usageRoute(usage: UsageReports) {
       );
       return;
     }
-    const now = new Date();
-    const to = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS;
-    const from = to - days * DAY_MS;
-    const report = usage.report(siteId, from, to);
+    const { timezone } = policies.effective(siteId);
+    const days = recentDays(Date.now(), timezone, count);
+    const report = usage.report(siteId, days);
     const withUsd = <T extends { cost_picousd: number }>(row: T) => ({
       ...row,
       cost_usd: row.cost_picousd / PICO_PER_USD,
     });
     res.json({
       site: siteId,
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
+      timezone,
+      from: new Date(days[0]?.from ?? 0).toISOString(),
+      to: new Date(days.at(-1)?.to ?? 0).toISOString(),
       total: withUsd(report.total),
       by_day: report.by_day.map(withUsd),
       by_model: report.by_model.map(withUsd),

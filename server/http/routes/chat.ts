@@ -2,6 +2,7 @@ import type { Request, Response } from "express";
 import { type ChatDeps, runChat } from "../../chat/pipeline.ts";
 import { type ChatRequest, chatRequestSchema, describeIssues } from "../../chat/schema.ts";
 import { ProviderError } from "../../providers/errors.ts";
+import { parseJsonBody } from "../body.ts";
 import { context } from "../context.ts";
 import { GatewayError, sendError } from "../errors.ts";
 import { BufferedSink, StreamingSink } from "../sinks.ts";
@@ -23,7 +24,7 @@ export function chatRoute(options: ChatRouteOptions) {
     const { requestId, siteId, receivedAt } = context(res);
     let request: ChatRequest;
     try {
-      request = parseBody(req, schema);
+      request = parseJsonBody(req, schema, (error) => describeIssues(error));
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       sendError(res, error.status, error.code, error.message, requestId);
@@ -49,7 +50,15 @@ export function chatRoute(options: ChatRouteOptions) {
     } catch (error) {
       if (abort.signal.aborted) return;
       if (error instanceof GatewayError) {
-        sendError(res, error.status, error.code, error.message, requestId, error.headers);
+        sendError(
+          res,
+          error.status,
+          error.code,
+          error.message,
+          requestId,
+          error.headers,
+          error.details,
+        );
       } else if (error instanceof ProviderError) {
         const headers: Record<string, string> =
           error.retryAfterMs === undefined
@@ -69,30 +78,4 @@ export function chatRoute(options: ChatRouteOptions) {
       }
     }
   };
-}
-
-function parseBody(req: Request, schema: ReturnType<typeof chatRequestSchema>): ChatRequest {
-  if (!req.is("application/json")) {
-    throw new GatewayError(
-      400,
-      "invalid_content_type",
-      `Content-Type must be application/json, got ${req.get("content-type") ?? "none"}`,
-    );
-  }
-  const raw = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : "unreadable";
-    throw new GatewayError(400, "invalid_json", `the body is not valid JSON: ${reason}`);
-  }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new GatewayError(400, "invalid_request", "body: must be a JSON object");
-  }
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    throw new GatewayError(400, "invalid_request", describeIssues(result.error));
-  }
-  return result.data;
 }

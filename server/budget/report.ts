@@ -1,0 +1,47 @@
+import type { BudgetGuard } from "./guard.ts";
+import { periodsAt } from "./periods.ts";
+import type { EffectivePolicy } from "./policy.ts";
+
+export interface CapStatus {
+  period: string;
+  settled_usd: number;
+  reserved_usd: number;
+  cap_usd: number | null;
+  /** Share of the cap used (settled + reserved), null without a cap. */
+  used_fraction: number | null;
+  /** Past the soft threshold: the admin screen shows a warning. */
+  warning: boolean;
+  resets_at: string;
+}
+
+/** Spend today and this month against the caps, in the site's time zone. */
+export function spendAgainstCaps(
+  guard: BudgetGuard,
+  siteId: string,
+  policy: EffectivePolicy,
+  now: number,
+): { today: CapStatus; month: CapStatus } {
+  const periods = periodsAt(now, policy.timezone);
+  const status = (
+    scope: "day" | "month",
+    period: string,
+    cap: number | null,
+    endsAt: number,
+  ): CapStatus => {
+    const { settled, reserved } = guard.spend(siteId, scope, period);
+    const fraction = cap === null ? null : cap === 0 ? 1 : (settled + reserved) / cap;
+    return {
+      period,
+      settled_usd: settled / 1e12,
+      reserved_usd: reserved / 1e12,
+      cap_usd: cap === null ? null : cap / 1e12,
+      used_fraction: fraction,
+      warning: fraction !== null && fraction >= policy.softThreshold,
+      resets_at: new Date(endsAt).toISOString(),
+    };
+  };
+  return {
+    today: status("day", periods.day, policy.dayCapPicoUsd, periods.dayEndsAt),
+    month: status("month", periods.month, policy.monthCapPicoUsd, periods.monthEndsAt),
+  };
+}
