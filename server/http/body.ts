@@ -10,7 +10,7 @@ import { GatewayError } from "./errors.ts";
 export function parseJsonBody<Schema extends z.ZodType>(
   req: Request,
   schema: Schema,
-  describe: (error: z.ZodError) => string,
+  explain: (error: z.ZodError) => string,
 ): z.infer<Schema> {
   if (!req.is("application/json")) {
     throw new GatewayError(
@@ -31,6 +31,6 @@ export function parseJsonBody<Schema extends z.ZodType>(
     throw new GatewayError(400, "invalid_request", "body: must be a JSON object");
   }
   const result = schema.safeParse(body);
-  if (!result.success) throw new GatewayError(400, "invalid_request", describe(result.error));
+  if (!result.success) throw new GatewayError(400, "invalid_request", explain(result.error));
   return result.data;
 }

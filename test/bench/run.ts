@@ -103,6 +103,7 @@ async function main(): Promise<number> {
           tempDir,
           root: ROOT,
           nodeFlags,
+          started: running,
         });
         running.push(target);
         const where = `127.0.0.1:${target.port}${target.pid ? ` (pid ${target.pid})` : ""}`;

@@ -15,7 +15,7 @@ import { GatewayError, sendError } from "../errors.ts";
  * operator's (400 naming each looser field otherwise).
  */
 export function policyRoutes(policies: PolicyStore, guard: BudgetGuard) {
-  const describe = (siteId: string) => {
+  const snapshot = (siteId: string) => {
     const operator = policies.get(siteId, "operator");
     const site = policies.get(siteId, "site");
     const effective = combinePolicies(operator, site);
@@ -29,7 +29,7 @@ export function policyRoutes(policies: PolicyStore, guard: BudgetGuard) {
   };
 
   const show = (_req: Request, res: Response): void => {
-    res.json(describe(context(res).siteId));
+    res.json(snapshot(context(res).siteId));
   };
 
   const update = (req: Request, res: Response): void => {
@@ -48,7 +48,7 @@ export function policyRoutes(policies: PolicyStore, guard: BudgetGuard) {
       sendError(res, error.status, error.code, error.message, requestId);
       return;
     }
-    res.json(describe(siteId));
+    res.json(snapshot(siteId));
   };
 
   return { show, update };

@@ -3,6 +3,7 @@ import { portkey } from "./portkey.ts";
 import { relay } from "./relay.ts";
 import { sluice } from "./sluice.ts";
 import type { TargetDefinition } from "./types.ts";
+import { wordpress } from "./wordpress.ts";
 
-/** Every target, in report order. A new target (e.g. the WordPress PHP hop) goes here. */
-export const TARGETS: TargetDefinition[] = [direct, relay, portkey, sluice];
+/** Every target, in report order (and start order: wp relays the sluice target, so it comes after it). */
+export const TARGETS: TargetDefinition[] = [direct, relay, portkey, sluice, wordpress];

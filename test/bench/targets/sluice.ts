@@ -8,6 +8,11 @@ import type { TargetDefinition } from "./types.ts";
 const SITE = "bench";
 const PATH = "/v1/chat";
 
+/** The gateway's data dir (SQLite, vault key) inside the run's temp dir. */
+export function sluiceDataDir(tempDir: string): string {
+  return join(tempDir, "sluice");
+}
+
 /**
  * The Sluice gateway as users run it: `node bin/sluice.js serve`, its own
  * process, a temp data dir, one registered site, every request signed with a
@@ -20,7 +25,7 @@ export const sluice: TargetDefinition = {
     "Sluice gateway (node bin/sluice.js serve), signed POST /v1/chat, openai/gpt-4o-mini",
   async start(context) {
     const port = await freePort();
-    const dataDir = join(context.tempDir, "sluice");
+    const dataDir = sluiceDataDir(context.tempDir);
     const env: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) {
       if (!name.startsWith("SLUICE_")) env[name] = value;

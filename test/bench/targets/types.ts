@@ -33,6 +33,8 @@ export interface TargetContext {
   root: string;
   /** Extra node flags for the target's process, e.g. --cpu-prof (only where asked). */
   nodeFlags: string[];
+  /** The targets started before this one, in TARGETS order (a hop in front of another target finds it here). */
+  started: readonly RunningTarget[];
 }
 
 /** A kind of target: adding one means adding a file here and listing it in index.ts. */
