@@ -166,8 +166,9 @@ describe("allowlists, degradation and per-visitor caps", () => {
       if (response.status !== 200) refused = response;
       else await response.arrayBuffer();
     }
-    expect(refused?.status).toBe(429);
-    expect(((await refused?.json()) as { error: { scope: string } }).error.scope).toBe(
+    if (!refused) throw new Error("the per-visitor cap never refused");
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { scope: string } }).error.scope).toBe(
       "visitor_day",
     );
     expect((await asVisitor("visitor-bbbbbbbb")).status).toBe(200);
