@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import { recoverInterrupted } from "./budget/recovery.ts";
 import type { GatewayConfig } from "./config.ts";
+import { checkpointInBackground } from "./ledger/checkpointer.ts";
 import { createLogger } from "./logger.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -22,6 +23,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   if (interrupted > 0) {
     logger.warn({ interrupted }, "billed and closed requests left open by a crash");
   }
+  const checkpoints = checkpointInBackground(services.db);
   const reclaim = setInterval(() => {
     const released = services.budget.releaseExpired(Date.now());
     if (released > 0) logger.warn({ released }, "released reservations past their time-out");
@@ -34,7 +36,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
+    // A deep accept queue: a burst of new streams must wait, not be reset.
+    server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -50,7 +53,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       // Open streams are cut; each chat then settles its ledger row before the database closes.
       server.closeAllConnections();
       await Promise.all([closed, ...services.inflight]);
+      services.settlements.flush();
       clearInterval(reclaim);
+      await checkpoints.stop();
       services.close();
     },
   };

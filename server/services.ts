@@ -4,7 +4,8 @@ import type { ChatDeps } from "./chat/pipeline.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type Db, openDatabase } from "./ledger/db.ts";
 import { NonceStore } from "./ledger/nonces.ts";
-import { RequestLedger } from "./ledger/requests.ts";
+import { RequestLedger, type SettledRequest } from "./ledger/requests.ts";
+import { SettlementQueue } from "./ledger/settlements.ts";
 import { SiteStore } from "./ledger/sites.ts";
 import { UsageReports } from "./ledger/usage.ts";
 import { costOf, worstCaseCostPicoUsd } from "./pricing/cost.ts";
@@ -31,8 +32,11 @@ export interface Services {
   usage: UsageReports;
   policies: PolicyStore;
   budget: BudgetGuard;
-  /** What the chat pipeline runs with. */
+  /** What the chat pipeline runs with (its settlements are group-committed). */
   chat: ChatDeps;
+  settlements: SettlementQueue;
+  /** Settles one request at once, in its own transaction. */
+  settleNow: (requestId: string, outcome: SettledRequest) => void;
   /** Chats in progress (settled when their ledger row is). */
   inflight: Set<Promise<void>>;
   close(): void;
@@ -61,6 +65,14 @@ export function createServices(config: GatewayConfig): Services {
   const policies = new PolicyStore(db);
   const budget = new BudgetGuard(db, { reservationTtlMs: config.reservationTtlMs });
   const price = priceWith(prices);
+  const applySettlement = (requestId: string, outcome: SettledRequest) => {
+    ledger.settle(requestId, outcome);
+    budget.settle(requestId, outcome.costPicoUsd);
+  };
+  const settlements = new SettlementQueue(db, applySettlement, (error) => {
+    // The rows stay open with their reservations; the next start-up bills them.
+    console.error("sluice: settling requests failed", error);
+  });
   const chat: ChatDeps = {
     router,
     ledger,
@@ -69,10 +81,8 @@ export function createServices(config: GatewayConfig): Services {
     price,
     worstCase: (provider, model, inputTokens, maxTokens) =>
       worstCaseCostPicoUsd(provider, model, inputTokens, maxTokens, prices),
-    settle: db.transaction((requestId: string, outcome: Parameters<ChatDeps["settle"]>[1]) => {
-      ledger.settle(requestId, outcome);
-      budget.settle(requestId, outcome.costPicoUsd);
-    }),
+    transaction: (work) => db.transaction(work).immediate(),
+    settle: (requestId, outcome) => settlements.add(requestId, outcome),
   };
   return {
     config,
@@ -90,6 +100,8 @@ export function createServices(config: GatewayConfig): Services {
     policies,
     budget,
     chat,
+    settlements,
+    settleNow: db.transaction(applySettlement),
     inflight: new Set(),
     close: () => db.close(),
   };

@@ -128,34 +128,36 @@ export class BudgetGuard {
    * it would break instead, reserving nothing.
    */
   reserve(request: ReservationRequest): CapBreach | undefined {
-    return this.#db
-      .transaction((): CapBreach | undefined => {
-        const { requestId, siteId, visitor, amountPicoUsd, policy, now } = request;
-        const cap = policy.requestCapPicoUsd;
-        if (cap !== null && amountPicoUsd > cap) {
-          return { scope: "request", capPicoUsd: cap, usedPicoUsd: 0, resetsAt: null };
-        }
-        const room = this.headroom(siteId, visitor, policy, now);
-        if (room.binding && amountPicoUsd > room.remainingPicoUsd) return room.binding;
-        const periods = periodsAt(now, policy.timezone);
-        const visitorKey = visitor === undefined ? null : visitorPeriod(visitor, periods.day);
-        this.#addReserved.run(siteId, "day", periods.day, amountPicoUsd);
-        this.#addReserved.run(siteId, "month", periods.month, amountPicoUsd);
-        if (visitorKey !== null)
-          this.#addReserved.run(siteId, "visitor_day", visitorKey, amountPicoUsd);
-        this.#insertReservation.run(
-          requestId,
-          siteId,
-          periods.day,
-          periods.month,
-          visitorKey,
-          amountPicoUsd,
-          now,
-          now + this.#reservationTtlMs,
-        );
-        return undefined;
-      })
-      .immediate();
+    // Inside the caller's transaction (admission), no savepoint of its own is needed.
+    if (this.#db.inTransaction) return this.#reserveNow(request);
+    return this.#db.transaction(() => this.#reserveNow(request)).immediate();
+  }
+
+  #reserveNow(request: ReservationRequest): CapBreach | undefined {
+    const { requestId, siteId, visitor, amountPicoUsd, policy, now } = request;
+    const cap = policy.requestCapPicoUsd;
+    if (cap !== null && amountPicoUsd > cap) {
+      return { scope: "request", capPicoUsd: cap, usedPicoUsd: 0, resetsAt: null };
+    }
+    const room = this.headroom(siteId, visitor, policy, now);
+    if (room.binding && amountPicoUsd > room.remainingPicoUsd) return room.binding;
+    const periods = periodsAt(now, policy.timezone);
+    const visitorKey = visitor === undefined ? null : visitorPeriod(visitor, periods.day);
+    this.#addReserved.run(siteId, "day", periods.day, amountPicoUsd);
+    this.#addReserved.run(siteId, "month", periods.month, amountPicoUsd);
+    if (visitorKey !== null)
+      this.#addReserved.run(siteId, "visitor_day", visitorKey, amountPicoUsd);
+    this.#insertReservation.run(
+      requestId,
+      siteId,
+      periods.day,
+      periods.month,
+      visitorKey,
+      amountPicoUsd,
+      now,
+      now + this.#reservationTtlMs,
+    );
+    return undefined;
   }
 
   /**

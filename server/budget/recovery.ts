@@ -14,7 +14,7 @@ export function recoverInterrupted(services: Services, now: number = Date.now())
     const quote = isProviderId(row.provider)
       ? services.chat.price(row.provider, row.model, usage)
       : { costPicoUsd: 0, priced: false };
-    services.chat.settle(row.id, {
+    services.settleNow(row.id, {
       status: "interrupted",
       provider: row.provider,
       model: row.model,

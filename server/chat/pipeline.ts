@@ -24,7 +24,9 @@ export interface ChatDeps extends AdmissionDeps {
   ledger: RequestLedger;
   price: (provider: ProviderId, model: string, usage: TokenUsage) => PriceQuote;
   /** Settles the ledger row and the budget reservation in one transaction. */
-  settle: (requestId: string, outcome: SettledRequest) => void;
+  settle: (requestId: string, outcome: SettledRequest) => Promise<void>;
+  /** Runs `work` in one SQLite write transaction. */
+  transaction: <T>(work: () => T) => T;
 }
 
 export interface ChatInput {
@@ -52,31 +54,34 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   const { request, signal } = input;
   const requestedModel = request.model ?? "auto";
   const inputEstimate = countMessageTokens(request.messages);
-  const choice = admit(deps, {
-    requestId: input.requestId,
-    siteId: input.siteId,
-    visitor: request.user,
-    requestedModel,
-    inputTokens: inputEstimate,
-    maxTokens: request.max_tokens,
-    now: Date.now(),
+  // Admission and the ledger row are one transaction: one commit before the upstream call.
+  const choice = deps.transaction(() => {
+    const admitted = admit(deps, {
+      requestId: input.requestId,
+      siteId: input.siteId,
+      visitor: request.user,
+      requestedModel,
+      inputTokens: inputEstimate,
+      maxTokens: request.max_tokens,
+      now: Date.now(),
+    });
+    deps.ledger.open({
+      id: input.requestId,
+      siteId: input.siteId,
+      visitor: request.user,
+      provider: admitted.target.info.provider,
+      model: admitted.target.info.model,
+      requestedModel,
+      streamed: input.streamed,
+      startedAt: Date.now(),
+      inputTokens: inputEstimate,
+      maxTokens: admitted.target.maxTokens,
+      reservedPicoUsd: admitted.reservedPicoUsd,
+      degradedFrom: admitted.degradedFrom,
+    });
+    return admitted;
   });
   const planned = choice.target.info;
-
-  deps.ledger.open({
-    id: input.requestId,
-    siteId: input.siteId,
-    visitor: request.user,
-    provider: planned.provider,
-    model: planned.model,
-    requestedModel,
-    streamed: input.streamed,
-    startedAt: Date.now(),
-    inputTokens: inputEstimate,
-    maxTokens: choice.target.maxTokens,
-    reservedPicoUsd: choice.reservedPicoUsd,
-    degradedFrom: choice.degradedFrom,
-  });
   let nextCheckpoint = performance.now() + CHECKPOINT_INTERVAL_MS;
   let checkpointChars = 0;
   let checkpointTokens = 0;
@@ -169,7 +174,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
     const latencyMs = Math.round(performance.now() - input.receivedAt);
     const providerCostPicoUsd =
       providerCostUsd === undefined ? undefined : Math.round(providerCostUsd * PICO_PER_USD);
-    deps.settle(input.requestId, {
+    await deps.settle(input.requestId, {
       status,
       provider: opened.provider,
       model: opened.model,

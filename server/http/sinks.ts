@@ -28,10 +28,9 @@ export class StreamingSink implements ChatSink {
     return this.#send(JSON.stringify(event), "error");
   }
 
-  async finish(event: UsageFinalEvent): Promise<void> {
-    await this.#send(JSON.stringify(event), "usage_final");
-    await this.#send("[DONE]");
-    this.#writer?.end();
+  finish(event: UsageFinalEvent): void {
+    if (!this.#writer) throw new Error("the stream has not started");
+    this.#writer.end([{ data: JSON.stringify(event), event: "usage_final" }, { data: "[DONE]" }]);
   }
 
   #send(data: string, event?: string): Promise<void> {

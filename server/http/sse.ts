@@ -21,8 +21,8 @@ export class SseWriter {
 
   constructor(response: ServerResponse, keepAliveMs: number, headers: Record<string, string> = {}) {
     this.#response = response;
+    // The headers go out with the first event, in one write.
     response.writeHead(200, { ...SSE_HEADERS, ...headers });
-    response.flushHeaders();
     response.once("close", () => this.#stop());
     this.#keepAlive = setInterval(() => {
       if (!this.#wroteSinceTick) this.#write(": keep-alive\n\n");
@@ -38,20 +38,23 @@ export class SseWriter {
 
   /** Sends one event; `event` names it (omitted for plain data frames). */
   send(data: string, event?: string): Promise<void> {
-    const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
     this.#wroteSinceTick = true;
-    if (this.#write(frame)) return Promise.resolve();
+    if (this.#write(frame(data, event))) return Promise.resolve();
     return this.#drained();
   }
 
-  end(): void {
-    if (!this.#closed) this.#response.end();
+  /** Ends the stream, with last frames if given, in one write. */
+  end(lastFrames?: { data: string; event?: string }[]): void {
+    if (!this.#closed) {
+      const tail = (lastFrames ?? []).map(({ data, event }) => frame(data, event)).join("");
+      this.#response.end(tail);
+    }
     this.#stop();
   }
 
-  #write(frame: string): boolean {
+  #write(text: string): boolean {
     if (this.#closed) return true;
-    return this.#response.write(frame);
+    return this.#response.write(text);
   }
 
   #drained(): Promise<void> {
@@ -71,4 +74,8 @@ export class SseWriter {
     this.#closed = true;
     clearInterval(this.#keepAlive);
   }
+}
+
+function frame(data: string, event?: string): string {
+  return event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }

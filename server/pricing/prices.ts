@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import type { ProviderId } from "../providers/types.ts";
 import { loadPriceOverrides, PRICES_FILE_ENV } from "./overrides.ts";
+import committedTable from "./price-table.json" with { type: "json" };
 import { type PriceTable, parsePriceTable, type TableModel } from "./table.ts";
 import { usdPerMillionToUnits } from "./units.ts";
 
@@ -55,10 +55,8 @@ export interface PriceBookOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-const TABLE_URL = new URL("./price-table.json", import.meta.url);
-
 export function readCommittedTable(): PriceTable {
-  return parsePriceTable(JSON.parse(readFileSync(TABLE_URL, "utf8")), TABLE_URL.pathname);
+  return parsePriceTable(committedTable, "server/pricing/price-table.json");
 }
 
 export function loadPriceBook(options: PriceBookOptions = {}): PriceBook {

@@ -1,16 +1,7 @@
 import type { GatewayConfig } from "../config.ts";
 import type { ProviderKeyStore } from "../vault/provider-keys.ts";
-import { createAdapter as anthropic } from "./anthropic/index.ts";
-import { createAdapter as bedrock } from "./bedrock/index.ts";
-import { createAdapter as deepseek } from "./deepseek/index.ts";
 import { createDemoAdapter } from "./demo/index.ts";
-import { createAdapter as google } from "./google/index.ts";
-import { createAdapter as huggingface } from "./huggingface/index.ts";
-import { createAdapter as mistral } from "./mistral/index.ts";
-import { createAdapter as openai } from "./openai/index.ts";
-import { createAdapter as qwen } from "./qwen/index.ts";
 import type { AdapterFactory, ProviderAdapter, ProviderId, ProviderSettings } from "./types.ts";
-import { createAdapter as xai } from "./xai/index.ts";
 
 const AWS_CREDENTIAL_VARIABLES = [
   "AWS_BEARER_TOKEN_BEDROCK",
@@ -28,23 +19,26 @@ const AWS_CREDENTIAL_VARIABLES = [
 export class ProviderRegistry {
   readonly #config: GatewayConfig;
   readonly #keys: ProviderKeyStore;
-  readonly #factories: Record<ProviderId, AdapterFactory>;
-  readonly #adapters = new Map<ProviderId, ProviderAdapter>();
+  readonly #factories: Record<ProviderId, () => Promise<AdapterFactory>>;
+  readonly #adapters = new Map<ProviderId, Promise<ProviderAdapter>>();
 
   constructor(config: GatewayConfig, keys: ProviderKeyStore) {
     this.#config = config;
     this.#keys = keys;
+    // Each SDK is loaded on first use: a gateway that only talks to one
+    // provider does not carry the others' code in memory.
+    const demo = createDemoAdapter({ delayMs: config.demoDelayMs });
     this.#factories = {
-      openai,
-      anthropic,
-      google,
-      bedrock,
-      deepseek,
-      xai,
-      mistral,
-      qwen,
-      huggingface,
-      demo: createDemoAdapter({ delayMs: config.demoDelayMs }),
+      openai: async () => (await import("./openai/index.ts")).createAdapter,
+      anthropic: async () => (await import("./anthropic/index.ts")).createAdapter,
+      google: async () => (await import("./google/index.ts")).createAdapter,
+      bedrock: async () => (await import("./bedrock/index.ts")).createAdapter,
+      deepseek: async () => (await import("./deepseek/index.ts")).createAdapter,
+      xai: async () => (await import("./xai/index.ts")).createAdapter,
+      mistral: async () => (await import("./mistral/index.ts")).createAdapter,
+      qwen: async () => (await import("./qwen/index.ts")).createAdapter,
+      huggingface: async () => (await import("./huggingface/index.ts")).createAdapter,
+      demo: async () => demo,
     };
   }
 
@@ -64,10 +58,10 @@ export class ProviderRegistry {
     return id === "bedrock" && AWS_CREDENTIAL_VARIABLES.some((name) => Boolean(env[name]));
   }
 
-  adapter(id: ProviderId): ProviderAdapter {
+  adapter(id: ProviderId): Promise<ProviderAdapter> {
     let adapter = this.#adapters.get(id);
     if (!adapter) {
-      adapter = this.#factories[id](this.settingsFor(id));
+      adapter = this.#factories[id]().then((factory) => factory(this.settingsFor(id)));
       this.#adapters.set(id, adapter);
     }
     return adapter;

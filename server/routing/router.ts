@@ -191,9 +191,11 @@ export class Router {
     }, this.#options.firstByteTimeoutMs);
     try {
       const call = { model: target.info.model, messages, maxTokens: target.maxTokens };
-      return await this.#registry
-        .adapter(target.info.provider)
-        .open(temperature === undefined ? call : { ...call, temperature }, attempt.signal);
+      const adapter = await this.#registry.adapter(target.info.provider);
+      return await adapter.open(
+        temperature === undefined ? call : { ...call, temperature },
+        attempt.signal,
+      );
     } catch (error) {
       if (timedOut) {
         throw new ProviderConnectionError(

@@ -70,6 +70,8 @@ export async function* toProviderEvents(
 }
 
 function parseChunk(raw: unknown, context: StreamContext): WireChunk {
+  // Hot path: a plain check per chunk; zod runs only to explain a bad one.
+  if (isWireChunk(raw)) return raw;
   const parsed = chunkSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -78,4 +80,29 @@ function parseChunk(raw: unknown, context: StreamContext): WireChunk {
     provider: context.profile.id,
     upstreamRequestId: context.upstreamRequestId,
   });
+}
+
+/** The same rule as chunkSchema, checked without allocating (every chunk goes through here). */
+function isWireChunk(raw: unknown): raw is WireChunk {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return false;
+  const choices = (raw as { choices?: unknown }).choices;
+  if (choices === undefined || choices === null) return true;
+  if (!Array.isArray(choices)) return false;
+  for (const choice of choices) {
+    if (typeof choice !== "object" || choice === null) return false;
+    const { delta, finish_reason: finish } = choice as { delta?: unknown; finish_reason?: unknown };
+    if (finish !== undefined && finish !== null && typeof finish !== "string") return false;
+    if (delta === undefined || delta === null) continue;
+    if (typeof delta !== "object") return false;
+    const content = (delta as { content?: unknown }).content;
+    if (
+      content !== undefined &&
+      content !== null &&
+      typeof content !== "string" &&
+      !Array.isArray(content)
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
