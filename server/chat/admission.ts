@@ -80,7 +80,8 @@ export function budgetExhausted(
   policy: EffectivePolicy,
   now: number,
 ): GatewayError {
-  const usd = (pico: number) => `$${(pico / 1e12).toFixed(pico < 1e10 ? 4 : 2)}`;
+  const usd = (pico: number) =>
+    pico === 0 ? "$0" : `$${(pico / 1e12).toFixed(pico < 1e10 ? 4 : 2)}`;
   const names = {
     day: "daily",
     month: "monthly",

@@ -28,6 +28,8 @@ export function checkpointInBackground(db: Db, intervalMs = 1000): { stop(): Pro
   worker.unref();
   return {
     stop: async () => {
+      // Keep the process alive until the worker has closed its connection.
+      worker.ref();
       worker.postMessage("stop");
       await new Promise((resolve) => worker.once("exit", resolve));
       db.pragma("wal_checkpoint(TRUNCATE)");
