@@ -1,7 +1,8 @@
 <?php
 /**
  * Removes everything Sluice stored when the plugin is deleted: its two options
- * and the rate-limit transients, on every site of a network.
+ * and its transients (rate-limit windows, the cached spend status of the admin
+ * notice), on every site of a network.
  *
  * @package Sluice
  */
@@ -19,7 +20,8 @@ function sluice_uninstall_site() {
 	delete_option( 'sluice_settings' );
 	delete_option( 'sluice_secret' );
 
-	// Rate-limit windows: _transient_sluice_rl_* and their _transient_timeout_ twins.
+	// Rate-limit windows (_transient_sluice_rl_*), the spend status (_transient_sluice_spend_status),
+	// and their _transient_timeout_ twins.
 	$names = $wpdb->get_col( // phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery, WordPress.DB.DirectDatabaseQuery.NoCaching -- one-off cleanup.
 		$wpdb->prepare(
 			"SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s",

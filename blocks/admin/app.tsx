@@ -3,6 +3,7 @@ import { useEffect, useState } from "@wordpress/element";
 import { __ } from "@wordpress/i18n";
 import { errorMessage, fetchSettings, type SluiceSettings } from "./lib/api";
 import { ConnectionPanel } from "./panels/connection-panel";
+import { Governance } from "./panels/governance";
 import { SettingsPanel } from "./panels/settings-panel";
 import { StreamingPanel } from "./panels/streaming-panel";
 
@@ -11,9 +12,14 @@ type Loaded =
   | { state: "ready"; settings: SluiceSettings }
   | { state: "failed"; message: string };
 
+/** Whether the plugin can reach a gateway: URL, site id and secret are all set. */
+function isConnected(settings: SluiceSettings): boolean {
+  return settings.gateway_url !== "" && settings.site_id !== "" && settings.secret_set;
+}
+
 /**
- * Settings → Sluice. Each panel is one card; later panels (spend caps, the spend
- * dashboard) slot into the list below.
+ * Settings → Sluice. Each panel is one card: the connection and streaming
+ * settings, then (once the site is connected) spend and limits.
  */
 export function AdminApp() {
   const [loaded, setLoaded] = useState<Loaded>({ state: "loading" });
@@ -37,7 +43,7 @@ export function AdminApp() {
       <h1 className="sluice-admin__title">{__("Sluice", "sluice")}</h1>
       <p className="sluice-admin__lede">
         {__(
-          "Connect this site to its Sluice gateway and check that answers can stream through this host.",
+          "What the chat spends, its caps and models, and this site's connection to its Sluice gateway.",
           "sluice",
         )}
       </p>
@@ -53,12 +59,34 @@ export function AdminApp() {
       ) : null}
       {loaded.state === "ready" ? (
         <div className="sluice-admin__panels">
+          {isConnected(loaded.settings) ? (
+            <nav className="sluice-admin__jump" aria-label={__("Sections", "sluice")}>
+              <a href="#sluice-connection">{__("Connection", "sluice")}</a>
+              <a href="#sluice-spend">{__("Spend", "sluice")}</a>
+              <a href="#sluice-limits">{__("Limits", "sluice")}</a>
+            </nav>
+          ) : null}
+          <h2 className="sluice-admin__section" id="sluice-connection">
+            {__("Connection", "sluice")}
+          </h2>
           <SettingsPanel
             settings={loaded.settings}
             onSaved={(settings) => setLoaded({ state: "ready", settings })}
           />
           <ConnectionPanel />
           <StreamingPanel />
+          {isConnected(loaded.settings) ? (
+            <Governance
+              key={`${loaded.settings.gateway_url} ${loaded.settings.site_id} ${loaded.settings.secret_set}`}
+            />
+          ) : (
+            <Notice status="info" isDismissible={false}>
+              {__(
+                "Spend, caps and the model allowlist appear here once the site is connected to its gateway.",
+                "sluice",
+              )}
+            </Notice>
+          )}
         </div>
       ) : null}
     </div>

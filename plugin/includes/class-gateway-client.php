@@ -31,13 +31,15 @@ final class Gateway_Client {
 	 * A signed JSON request; the gateway's answer whatever its status, or a 502
 	 * sluice_unavailable WP_Error when it cannot be reached.
 	 *
-	 * @param string     $method  GET or POST.
+	 * @param string     $method  GET, POST or PUT.
 	 * @param string     $path    Gateway path with its query, e.g. /v1/models.
-	 * @param array|null $payload JSON body (POST).
+	 * @param array|null $payload JSON body (POST, PUT); a JSON object even when empty.
 	 * @param int        $timeout Seconds for the whole request.
+	 * @param string     $accept  Accept header (text/csv for an export).
 	 */
-	public function request( string $method, string $path, ?array $payload = null, int $timeout = 30 ): Gateway_Response|WP_Error {
-		$handle = $this->prepare( $method, $path, null === $payload ? '' : self::encode( $payload ), 'application/json' );
+	public function request( string $method, string $path, ?array $payload = null, int $timeout = 30, string $accept = 'application/json' ): Gateway_Response|WP_Error {
+		$body   = null === $payload ? '' : ( array() === $payload ? '{}' : self::encode( $payload ) );
+		$handle = $this->prepare( $method, $path, $body, $accept );
 		if ( is_wp_error( $handle ) ) {
 			return $handle;
 		}
@@ -66,10 +68,32 @@ final class Gateway_Client {
 	}
 
 	/**
+	 * A signed JSON call for the admin routes: the gateway's JSON object on a 2xx;
+	 * otherwise its refusal as a WP_Error with its status and message
+	 * (sluice_gateway_<code>), or 502 sluice_unavailable.
+	 *
+	 * @param string     $method  GET or PUT.
+	 * @param string     $path    Gateway path with its query.
+	 * @param array|null $payload JSON body (PUT).
+	 * @param int        $timeout Seconds for the whole request.
+	 * @return array<string, mixed>|WP_Error
+	 */
+	public function json( string $method, string $path, ?array $payload = null, int $timeout = 15 ): array|WP_Error {
+		$answer = $this->request( $method, $path, $payload, $timeout );
+		if ( is_wp_error( $answer ) ) {
+			return $answer;
+		}
+		if ( ! $answer->ok() ) {
+			return Gateway_Errors::from_gateway( $answer->status, $answer->body );
+		}
+		return $answer->json() ?? Gateway_Errors::unavailable( 'the gateway answered with something other than JSON' );
+	}
+
+	/**
 	 * A curl handle for one signed request, with everything set but what to do
 	 * with the answer (the caller adds its callbacks or CURLOPT_RETURNTRANSFER).
 	 *
-	 * @param string $method GET or POST.
+	 * @param string $method GET, POST or PUT.
 	 * @param string $path   Gateway path with its query.
 	 * @param string $body   Raw body ('' for a GET).
 	 * @param string $accept Accept header.

@@ -36,7 +36,8 @@ final class Gateway_Errors {
 	}
 
 	/**
-	 * The gateway's error envelope {"error":{"code","message","request_id"}} as a WP_Error.
+	 * The gateway's error envelope {"error":{"code","message","request_id"[,"scope","resets_at"]}}
+	 * as a WP_Error.
 	 *
 	 * @param int    $status Gateway's HTTP status.
 	 * @param string $body   Gateway's body.
@@ -52,6 +53,14 @@ final class Gateway_Errors {
 		$data = array( 'status' => $status >= 400 && $status < 600 ? $status : 502 );
 		if ( is_string( $error['request_id'] ?? null ) ) {
 			$data['request_id'] = $error['request_id'];
+		}
+		// A spend cap's refusal (budget_exhausted) says which cap and when it resets:
+		// the Chat block words its message with them.
+		if ( is_string( $error['scope'] ?? null ) ) {
+			$data['scope'] = $error['scope'];
+		}
+		if ( array_key_exists( 'resets_at', $error ) && ( is_string( $error['resets_at'] ) || null === $error['resets_at'] ) ) {
+			$data['resets_at'] = $error['resets_at'];
 		}
 		return new WP_Error( 'sluice_gateway_' . ( '' !== $code ? $code : 'error' ), $message, $data );
 	}

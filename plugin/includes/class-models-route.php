@@ -1,6 +1,9 @@
 <?php
 /**
- * GET /wp-json/sluice/v1/models — the gateway's model list for the editor's model picker.
+ * GET /wp-json/sluice/v1/models — the gateway's model list for the editor's model
+ * picker (the models this site may use). With all=1, for admins: the whole
+ * catalogue of the gateway's configured providers with prices and an `allowed`
+ * flag, for the admin screen's allowlist picker.
  *
  * @package Sluice
  */
@@ -8,6 +11,7 @@
 namespace Sluice;
 
 use WP_Error;
+use WP_REST_Request;
 use WP_REST_Response;
 use WP_REST_Server;
 
@@ -24,25 +28,27 @@ final class Models_Route {
 			'/models',
 			array(
 				'methods'             => WP_REST_Server::READABLE,
-				'permission_callback' => static fn(): bool => current_user_can( 'edit_posts' ),
+				'permission_callback' => array( self::class, 'can_read' ),
 				'callback'            => array( $this, 'handle' ),
-				'args'                => array(),
+				'args'                => array(
+					'all' => array(
+						'type'        => 'boolean',
+						'default'     => false,
+						'description' => __( 'The whole catalogue with an "allowed" flag (administrators only).', 'sluice' ),
+					),
+				),
 			)
 		);
 	}
 
-	public function handle(): WP_REST_Response|WP_Error {
-		$answer = $this->gateway->request( 'GET', '/v1/models', null, 15 );
-		if ( is_wp_error( $answer ) ) {
-			return $answer;
-		}
-		if ( ! $answer->ok() ) {
-			return Gateway_Errors::from_gateway( $answer->status, $answer->body );
-		}
-		$list = $answer->json();
-		if ( null === $list ) {
-			return Gateway_Errors::unavailable( 'the gateway answered with something other than JSON' );
-		}
-		return new WP_REST_Response( $list, 200 );
+	/** Editors may list the allowed models; only administrators see the whole catalogue. */
+	public static function can_read( WP_REST_Request $request ): bool {
+		return current_user_can( rest_sanitize_boolean( $request->get_param( 'all' ) ) ? 'manage_options' : 'edit_posts' );
+	}
+
+	public function handle( WP_REST_Request $request ): WP_REST_Response|WP_Error {
+		$path = rest_sanitize_boolean( $request->get_param( 'all' ) ) ? '/v1/models?all=1' : '/v1/models';
+		$list = $this->gateway->json( 'GET', $path );
+		return is_wp_error( $list ) ? $list : new WP_REST_Response( $list, 200 );
 	}
 }

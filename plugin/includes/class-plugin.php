@@ -21,11 +21,13 @@ final class Plugin {
 		add_action( 'rest_api_init', array( $this, 'register_routes' ) );
 		// After core's CORS headers (priority 10): streams are written once every header is set.
 		add_filter( 'rest_pre_serve_request', array( new Stream_Server(), 'serve' ), 20, 3 );
+		add_filter( 'rest_pre_serve_request', array( new Download_Server(), 'serve' ), 20, 3 );
 
 		$admin_page = new Admin_Page( $this->plugin_dir(), $this->plugin_file );
 		add_action( 'admin_menu', array( $admin_page, 'add_menu' ) );
 		add_action( 'admin_enqueue_scripts', array( $admin_page, 'enqueue' ) );
 		add_filter( 'plugin_action_links_' . plugin_basename( $this->plugin_file ), array( $admin_page, 'action_links' ) );
+		add_action( 'admin_notices', array( new Spend_Notice( new Spend_Status( new Gateway_Client( new Settings() ) ) ), 'render' ) );
 
 		$blocks = new Block_Registrar( $this->plugin_dir() );
 		add_action( 'admin_notices', array( $blocks, 'missing_build_notice' ) );
@@ -46,6 +48,10 @@ final class Plugin {
 			new Settings_Route( $settings ),
 			new Test_Connection_Route( $gateway, $settings->gateway_url() ),
 			new Stream_Probe_Route(),
+			new Policy_Route( $gateway, new Spend_Status( $gateway ) ),
+			new Usage_Route( $gateway ),
+			new Requests_Route( $gateway ),
+			new Requests_Csv_Route( $gateway, $settings->site_id() ),
 		);
 		foreach ( $routes as $route ) {
 			$route->register( self::REST_NAMESPACE );

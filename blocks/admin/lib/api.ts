@@ -67,3 +67,142 @@ export async function errorMessage(error: unknown): Promise<string> {
   }
   return __("Something went wrong. Please try again.", "sluice");
 }
+
+/** One layer of the spend policy (GET/POST /wp-json/sluice/v1/policy); null: nothing at this layer. */
+export interface PolicyLayer {
+  day_usd: number | null;
+  month_usd: number | null;
+  visitor_day_usd: number | null;
+  request_usd: number | null;
+  models: string[] | null;
+  soft_threshold: number | null;
+  timezone: string | null;
+}
+
+/** Spend of one period (today, this month) against its cap. */
+export interface CapStatus {
+  period: string;
+  settled_usd: number;
+  reserved_usd: number;
+  cap_usd: number | null;
+  used_fraction: number | null;
+  warning: boolean;
+  resets_at: string;
+}
+
+/** GET/POST /wp-json/sluice/v1/policy. */
+export interface PolicyReport {
+  site: string;
+  operator: PolicyLayer;
+  site_policy: PolicyLayer;
+  effective: PolicyLayer;
+  spend: { today: CapStatus; month: CapStatus };
+  /** WordPress's time zone as an IANA name (null for a fractional UTC offset). */
+  wordpress_timezone: string | null;
+}
+
+/** What a Save may send: null clears a field of the site's layer; a null `timezone` means WordPress's. */
+export type PolicyChanges = Partial<PolicyLayer>;
+
+/** One model of GET /wp-json/sluice/v1/models?all=1. */
+export interface CatalogModel {
+  id: string;
+  provider: string;
+  model: string;
+  context_window: number | null;
+  max_output_tokens: number | null;
+  input_usd_per_million: number;
+  output_usd_per_million: number;
+  allowed?: boolean;
+}
+
+export interface UsageTotals {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_picousd: number;
+  cost_usd: number;
+}
+
+/** GET /wp-json/sluice/v1/usage?days=N: local days of the policy's time zone, oldest first. */
+export interface UsageReport {
+  site: string;
+  timezone: string;
+  from: string;
+  to: string;
+  total: UsageTotals;
+  by_day: (UsageTotals & { day: string })[];
+  by_model: (UsageTotals & { provider: string; model: string })[];
+}
+
+/** One row of GET /wp-json/sluice/v1/requests. */
+export interface RequestRow {
+  id: string;
+  started_at: string;
+  provider: string;
+  model: string;
+  requested_model: string;
+  degraded_from: string | null;
+  status: "ok" | "aborted" | "error" | "interrupted" | string;
+  streamed: boolean;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  priced: boolean;
+  usage_source: string | null;
+  latency_ms: number | null;
+  ttfc_ms: number | null;
+  finish_reason: string | null;
+  error_code: string | null;
+}
+
+export interface RequestPage {
+  data: RequestRow[];
+  /** `before` of the next (older) page; null on the last page. */
+  next_before: number | null;
+}
+
+export function fetchPolicy(): Promise<PolicyReport> {
+  return apiFetch<PolicyReport>({ path: "/sluice/v1/policy" });
+}
+
+export function savePolicy(changes: PolicyChanges): Promise<PolicyReport> {
+  return apiFetch<PolicyReport>({ path: "/sluice/v1/policy", method: "POST", data: changes });
+}
+
+export async function fetchCatalog(): Promise<CatalogModel[]> {
+  const list = await apiFetch<{ data: CatalogModel[] }>({ path: "/sluice/v1/models?all=1" });
+  return list.data;
+}
+
+export function fetchUsage(days: number): Promise<UsageReport> {
+  return apiFetch<UsageReport>({ path: `/sluice/v1/usage?days=${days}` });
+}
+
+export function fetchRequests(perPage: number, before?: number): Promise<RequestPage> {
+  const query = before === undefined ? "" : `&before=${before}`;
+  return apiFetch<RequestPage>({ path: `/sluice/v1/requests?per_page=${perPage}${query}` });
+}
+
+/** The CSV export as a file: its bytes and the name the plugin gave it. */
+export async function fetchRequestsCsv(): Promise<{ blob: Blob; filename: string }> {
+  const response = await apiFetch<Response, false>({
+    path: "/sluice/v1/requests.csv",
+    parse: false,
+    headers: { Accept: "text/csv" },
+  });
+  return {
+    blob: await response.blob(),
+    filename:
+      filenameFromDisposition(response.headers.get("Content-Disposition")) ?? "sluice-requests.csv",
+  };
+}
+
+/** The filename of a Content-Disposition header (quoted or bare), when it has one. */
+export function filenameFromDisposition(header: string | null): string | undefined {
+  const match = /filename="([^"]+)"|filename=([^;\s]+)/i.exec(header ?? "");
+  const name = match?.[1] ?? match?.[2];
+  return name ? name.replace(/[\\/]/g, "_") : undefined;
+}

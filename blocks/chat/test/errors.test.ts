@@ -3,7 +3,9 @@ import {
   classifyHttpFailure,
   classifyStreamError,
   describeFailure,
+  formatResetTime,
   parseRetryAfter,
+  readErrorBody,
 } from "../view/errors";
 
 const wpError = (code: string, status: number, extra: Record<string, unknown> = {}) => ({
@@ -116,5 +118,97 @@ describe("parseRetryAfter", () => {
     expect(describeFailure({ kind: "rate_limited", retryAfterSeconds: 600 }).text).toContain(
       "in 10 minutes",
     );
+  });
+});
+
+describe("a spend cap reached (budget_exhausted with its scope and reset time)", () => {
+  const now = Date.parse("2026-07-03T18:00:00Z");
+  const options = { locale: "en-US", timeZone: "Europe/Paris", now };
+  const budget = (scope: string, resetsAt: string | null) =>
+    wpError("sluice_gateway_budget_exhausted", 429, {
+      request_id: "req_1",
+      scope,
+      resets_at: resetsAt,
+    });
+
+  test("the plugin's relay of the gateway's 429 keeps the cap and when it resets", () => {
+    const failure = classifyHttpFailure(429, budget("day", "2026-07-03T22:00:00.000Z"), "14400");
+    expect(failure).toMatchObject({
+      kind: "budget",
+      budgetScope: "day",
+      resetsAt: "2026-07-03T22:00:00.000Z",
+      retryAfterSeconds: 14400,
+    });
+  });
+
+  test("the daily cap: used up for today, and the time it resets", () => {
+    const failure = classifyHttpFailure(429, budget("day", "2026-07-03T22:00:00.000Z"), "14400");
+    expect(describeFailure(failure, options)).toEqual({
+      text: "This site's chat budget is used up for today; it resets at 12:00 AM.",
+      retryable: false,
+    });
+  });
+
+  test("the monthly cap: used up for this month, and the day it resets", () => {
+    const failure = classifyHttpFailure(429, budget("month", "2026-07-31T22:00:00.000Z"), null);
+    expect(describeFailure(failure, options).text).toBe(
+      "This site's chat budget is used up for this month; it resets on Aug 1, 2026, 12:00 AM.",
+    );
+  });
+
+  test("the per-visitor cap speaks to the visitor", () => {
+    const failure = classifyHttpFailure(
+      429,
+      budget("visitor_day", "2026-07-03T22:00:00.000Z"),
+      null,
+    );
+    expect(describeFailure(failure, options).text).toBe(
+      "You've used up your chat allowance for today; it resets at 12:00 AM.",
+    );
+  });
+
+  test("the per-request ceiling asks for something shorter (it has no reset)", () => {
+    const failure = classifyHttpFailure(429, budget("request", null), null);
+    expect(failure).toMatchObject({ kind: "budget", budgetScope: "request" });
+    expect(failure.resetsAt).toBeUndefined();
+    expect(describeFailure(failure, options)).toEqual({
+      text: "That question could cost more than this chat allows for one answer. Please ask something shorter.",
+      retryable: false,
+    });
+  });
+
+  test("the gateway's own envelope, without the plugin's prefix, reads the same", () => {
+    const body = {
+      error: {
+        code: "budget_exhausted",
+        message: "The daily spend cap of $5.00 is reached …",
+        request_id: "req_2",
+        scope: "day",
+        resets_at: "2026-07-03T22:00:00.000Z",
+      },
+    };
+    expect(readErrorBody(body)).toEqual({
+      code: "budget_exhausted",
+      budgetScope: "day",
+      resetsAt: "2026-07-03T22:00:00.000Z",
+    });
+    expect(describeFailure(classifyHttpFailure(429, body, "60"), options).text).toMatch(
+      /^This site's chat budget is used up for today; it resets at 12:00 AM\.$/,
+    );
+  });
+
+  test("an unknown scope or an unreadable reset time falls back to the general message", () => {
+    for (const body of [budget("week", "2026-07-03T22:00:00.000Z"), budget("day", "soon")]) {
+      const failure = classifyHttpFailure(429, body, "3600");
+      expect(describeFailure(failure, options)).toEqual({
+        text: "This chat has used up its budget for now. Please try again in 60 minutes.",
+        retryable: true,
+      });
+    }
+  });
+
+  test("a reset more than a day away is written with its date", () => {
+    expect(formatResetTime("2026-07-05T10:00:00.000Z", options)).toBe("Jul 5, 2026, 12:00 PM");
+    expect(formatResetTime("2026-07-03T19:30:00.000Z", options)).toBe("9:30 PM");
   });
 });

@@ -19,12 +19,19 @@ export type FailureKind =
   | "interrupted"
   | "unreadable";
 
+/** Which spend cap refused a question (the gateway's `scope` of `budget_exhausted`). */
+export type BudgetScope = "day" | "month" | "visitor_day" | "request";
+
 export interface ChatFailure {
   kind: FailureKind;
   status?: number;
   code?: string;
   /** Seconds until a retry may succeed, when the server said. */
   retryAfterSeconds?: number;
+  /** For "budget": the cap that was reached, when the gateway said. */
+  budgetScope?: BudgetScope;
+  /** For "budget": when that cap resets (an ISO instant), when the gateway said. */
+  resetsAt?: string;
 }
 
 const GATEWAY_PREFIX = "sluice_gateway_";
@@ -51,20 +58,49 @@ export function parseRetryAfter(
   return Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
-/** The `code` and retry hint of an error body: WP_Error JSON or the gateway's envelope. */
-export function readErrorBody(body: unknown): { code?: string; retryAfter?: number } {
+const BUDGET_SCOPES: readonly string[] = ["day", "month", "visitor_day", "request"];
+
+export interface ErrorBody {
+  code?: string;
+  retryAfter?: number;
+  budgetScope?: BudgetScope;
+  resetsAt?: string;
+}
+
+/** A spend cap's `scope` and `resets_at`, from the WP_Error's data or the gateway's envelope. */
+function readBudgetDetails(record: Record<string, unknown> | undefined): ErrorBody {
+  if (!record) return {};
+  const scope = record.scope;
+  const resetsAt = record.resets_at;
+  return {
+    ...(typeof scope === "string" && BUDGET_SCOPES.includes(scope)
+      ? { budgetScope: scope as BudgetScope }
+      : {}),
+    ...(typeof resetsAt === "string" && !Number.isNaN(Date.parse(resetsAt)) ? { resetsAt } : {}),
+  };
+}
+
+/** The `code`, retry hint and budget details of an error body: WP_Error JSON or the gateway's envelope. */
+export function readErrorBody(body: unknown): ErrorBody {
   if (typeof body !== "object" || body === null) return {};
   const record = body as Record<string, unknown>;
   const nested = record.error;
   if (typeof nested === "object" && nested !== null) {
-    const code = (nested as Record<string, unknown>).code;
-    return typeof code === "string" ? { code } : {};
+    const envelope = nested as Record<string, unknown>;
+    return {
+      ...(typeof envelope.code === "string" ? { code: envelope.code } : {}),
+      ...readBudgetDetails(envelope),
+    };
   }
-  const data = record.data as Record<string, unknown> | undefined;
+  const data =
+    typeof record.data === "object" && record.data !== null
+      ? (record.data as Record<string, unknown>)
+      : undefined;
   const retryAfter = data && typeof data.retry_after === "number" ? data.retry_after : undefined;
   return {
     ...(typeof record.code === "string" ? { code: record.code } : {}),
     ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...readBudgetDetails(data),
   };
 }
 
@@ -75,7 +111,7 @@ export function classifyHttpFailure(
   retryAfterHeader: string | null,
   nowMs: number = Date.now(),
 ): ChatFailure {
-  const { code: rawCode, retryAfter } = readErrorBody(body);
+  const { code: rawCode, retryAfter, budgetScope, resetsAt } = readErrorBody(body);
   const code = rawCode ?? "";
   const bare = gatewayCode(code);
   const retryAfterSeconds = parseRetryAfter(retryAfterHeader, nowMs) ?? retryAfter;
@@ -84,7 +120,14 @@ export function classifyHttpFailure(
     ...(rawCode ? { code: rawCode } : {}),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   };
-  if (isBudgetCode(bare)) return { kind: "budget", ...base };
+  if (isBudgetCode(bare)) {
+    return {
+      kind: "budget",
+      ...base,
+      ...(budgetScope ? { budgetScope } : {}),
+      ...(resetsAt ? { resetsAt } : {}),
+    };
+  }
   if (status === 429) {
     return { kind: bare === "provider_rate_limited" ? "provider_busy" : "rate_limited", ...base };
   }
@@ -124,8 +167,78 @@ function inSeconds(seconds: number): string {
   return sprintf(_n("in %d second", "in %d seconds", seconds, "sluice"), seconds);
 }
 
+/** How reset times are written: the page's language and the visitor's clock unless told. */
+export interface DescribeOptions {
+  locale?: string;
+  timeZone?: string;
+  now?: number;
+}
+
+function pageLocale(): string | undefined {
+  const lang = typeof document === "undefined" ? "" : document.documentElement.lang;
+  return lang || undefined;
+}
+
+/** A reset instant as the visitor reads it: the time alone within a day, else date and time. */
+export function formatResetTime(iso: string, options: DescribeOptions = {}): string {
+  const at = Date.parse(iso);
+  const now = options.now ?? Date.now();
+  const zone = options.timeZone ? { timeZone: options.timeZone } : {};
+  const format: Intl.DateTimeFormatOptions =
+    at - now < 86_400_000
+      ? { timeStyle: "short", ...zone }
+      : { dateStyle: "medium", timeStyle: "short", ...zone };
+  try {
+    return new Intl.DateTimeFormat(options.locale ?? pageLocale(), format).format(at);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, format).format(at);
+  }
+}
+
+/** The budget message when the gateway said which cap it was; undefined when it did not. */
+function describeBudget(
+  failure: ChatFailure,
+  options: DescribeOptions,
+): FailureMessage | undefined {
+  const scope = failure.budgetScope;
+  if (scope === "request") {
+    return {
+      text: __(
+        "That question could cost more than this chat allows for one answer. Please ask something shorter.",
+        "sluice",
+      ),
+      retryable: false,
+    };
+  }
+  if (!scope || !failure.resetsAt) return undefined;
+  const resets = formatResetTime(failure.resetsAt, options);
+  const text =
+    scope === "month"
+      ? /* translators: %s: when the monthly budget resets, e.g. "Aug 1, 2026, 12:00 AM" */
+        sprintf(
+          __("This site's chat budget is used up for this month; it resets on %s.", "sluice"),
+          resets,
+        )
+      : scope === "visitor_day"
+        ? /* translators: %s: when the visitor's daily allowance resets, e.g. "12:00 AM" */
+          sprintf(
+            __("You've used up your chat allowance for today; it resets at %s.", "sluice"),
+            resets,
+          )
+        : /* translators: %s: when the daily budget resets, e.g. "12:00 AM" */
+          sprintf(
+            __("This site's chat budget is used up for today; it resets at %s.", "sluice"),
+            resets,
+          );
+  // Asking again before the reset would be refused the same way.
+  return { text, retryable: false };
+}
+
 /** What the visitor reads for a failure. */
-export function describeFailure(failure: ChatFailure): FailureMessage {
+export function describeFailure(
+  failure: ChatFailure,
+  options: DescribeOptions = {},
+): FailureMessage {
   const wait = failure.retryAfterSeconds;
   switch (failure.kind) {
     case "rate_limited":
@@ -156,17 +269,19 @@ export function describeFailure(failure: ChatFailure): FailureMessage {
         retryable: true,
       };
     case "budget":
-      return {
-        text:
-          wait !== undefined && wait > 0
-            ? /* translators: %s: e.g. "in 30 minutes" */
-              sprintf(
-                __("This chat has used up its budget for now. Please try again %s.", "sluice"),
-                inSeconds(wait),
-              )
-            : __("This chat has used up its budget for now. Please try again later.", "sluice"),
-        retryable: true,
-      };
+      return (
+        describeBudget(failure, options) ?? {
+          text:
+            wait !== undefined && wait > 0
+              ? /* translators: %s: e.g. "in 30 minutes" */
+                sprintf(
+                  __("This chat has used up its budget for now. Please try again %s.", "sluice"),
+                  inSeconds(wait),
+                )
+              : __("This chat has used up its budget for now. Please try again later.", "sluice"),
+          retryable: true,
+        }
+      );
     case "switched_off":
       return { text: __("The chat is switched off on this site.", "sluice"), retryable: false };
     case "not_set_up":
