@@ -400,7 +400,7 @@ describe("the Chat block when the budget is used up", () => {
         expect(retryAfter).toBeLessThanOrEqual(25 * 3600);
         const error = (await response.json()) as WpError;
         expect(error.code).toBe("sluice_gateway_budget_exhausted");
-        expect(error.message).toMatch(/daily spend cap of \$0\.0000 is reached/);
+        expect(error.message).toMatch(/daily spend cap of \$0 is reached/);
         expect(error.data).toMatchObject({ status: 429, scope: "day" });
         expect(Date.parse(String(error.data.resets_at))).toBeGreaterThan(Date.now());
       }
