@@ -81,7 +81,11 @@ final class Spend_Notice {
 	public static function usd( float $amount ): string {
 		$decimals = 2;
 		if ( $amount > 0 && $amount < 0.01 ) {
+			// Two significant digits, without a trailing zero ($0.000001, not $0.0000010).
 			$decimals = min( 8, (int) -floor( log10( $amount ) ) + 1 );
+			if ( abs( round( $amount, $decimals - 1 ) - $amount ) < 1e-15 ) {
+				--$decimals;
+			}
 		}
 		return '$' . number_format_i18n( $amount, $decimals );
 	}
