@@ -104,10 +104,14 @@ interface PolicyRow {
   timezone: string | null;
 }
 
+/** How long an effective policy is reused; a change from another process (the CLI) takes this long. */
+const EFFECTIVE_TTL_MS = 1000;
+
 /** Both policy layers of every site, in SQLite. */
 export class PolicyStore {
   readonly #select;
   readonly #upsert;
+  readonly #effective = new Map<string, { policy: EffectivePolicy; until: number }>();
 
   constructor(db: Db) {
     this.#select = db.prepare("SELECT * FROM policies WHERE site_id = ? AND layer = ?");
@@ -147,9 +151,15 @@ export class PolicyStore {
       models: policy.models === null ? null : JSON.stringify(policy.models),
       updatedAt: Date.now(),
     });
+    this.#effective.delete(siteId);
   }
 
-  effective(siteId: string): EffectivePolicy {
-    return combinePolicies(this.get(siteId, "operator"), this.get(siteId, "site"));
+  /** The policy in force for a site (read on every request, so kept for a second). */
+  effective(siteId: string, now: number = Date.now()): EffectivePolicy {
+    const cached = this.#effective.get(siteId);
+    if (cached && now < cached.until) return cached.policy;
+    const policy = combinePolicies(this.get(siteId, "operator"), this.get(siteId, "site"));
+    this.#effective.set(siteId, { policy, until: now + EFFECTIVE_TTL_MS });
+    return policy;
   }
 }
