@@ -1,12 +1,7 @@
-import { Button, Card, CardBody, CardHeader, Notice } from "@wordpress/components";
-import { useState } from "@wordpress/element";
+import { Notice } from "@wordpress/components";
 import { __, _n, sprintf } from "@wordpress/i18n";
-import { type ConnectionReport, errorMessage, testConnection } from "../lib/api";
-
-type Result =
-  | { kind: "report"; report: ConnectionReport }
-  | { kind: "failed"; message: string }
-  | undefined;
+import { TestCard } from "../components/test-card";
+import { type ConnectionReport, testConnection } from "../lib/api";
 
 function modelCount(models: ConnectionReport["models"]): number {
   return Array.isArray(models) ? models.length : models;
@@ -14,52 +9,17 @@ function modelCount(models: ConnectionReport["models"]): number {
 
 /** "Test connection": signs GET /v1/models to the gateway through the plugin and says what came back. */
 export function ConnectionPanel() {
-  const [testing, setTesting] = useState(false);
-  const [result, setResult] = useState<Result>();
-
-  const run = async () => {
-    setTesting(true);
-    setResult(undefined);
-    try {
-      setResult({ kind: "report", report: await testConnection() });
-    } catch (error) {
-      setResult({ kind: "failed", message: await errorMessage(error) });
-    } finally {
-      setTesting(false);
-    }
-  };
-
   return (
-    <Card className="sluice-admin__panel">
-      <CardHeader>
-        <h2 className="sluice-admin__panel-title">{__("Test connection", "sluice")}</h2>
-      </CardHeader>
-      <CardBody className="sluice-admin__fields">
-        <p className="sluice-admin__intro">
-          {__(
-            "Sends a signed request to the gateway with the saved settings and lists what it offers.",
-            "sluice",
-          )}
-        </p>
-        {result?.kind === "report" ? <ReportNotice report={result.report} /> : null}
-        {result?.kind === "failed" ? (
-          <Notice status="error" isDismissible={false}>
-            {result.message}
-          </Notice>
-        ) : null}
-        <div>
-          <Button
-            __next40pxDefaultSize
-            variant="secondary"
-            onClick={() => void run()}
-            isBusy={testing}
-            disabled={testing}
-          >
-            {testing ? __("Testing…", "sluice") : __("Test connection", "sluice")}
-          </Button>
-        </div>
-      </CardBody>
-    </Card>
+    <TestCard
+      title={__("Test connection", "sluice")}
+      intro={__(
+        "Sends a signed request to the gateway with the saved settings and lists what it offers.",
+        "sluice",
+      )}
+      buttonLabel={__("Test connection", "sluice")}
+      busyLabel={__("Testing…", "sluice")}
+      run={async () => <ReportNotice report={await testConnection()} />}
+    />
   );
 }
 

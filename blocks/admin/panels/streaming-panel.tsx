@@ -1,66 +1,28 @@
-import { Button, Card, CardBody, CardHeader, Notice } from "@wordpress/components";
-import { useState } from "@wordpress/element";
+import { Notice } from "@wordpress/components";
 import { __, sprintf } from "@wordpress/i18n";
-import { errorMessage, openStreamProbe } from "../lib/api";
+import { TestCard } from "../components/test-card";
+import { openStreamProbe } from "../lib/api";
 import { analyzeProbe, type Intermediary, type ProbeAnalysis } from "../lib/probe-analysis";
 import { readProbe } from "../lib/probe-reader";
 
-type Result =
-  | { kind: "analysis"; analysis: ProbeAnalysis }
-  | { kind: "failed"; message: string }
-  | undefined;
-
 /** "Test streaming": reads the stream probe and says whether this host streams or buffers, and what to change. */
 export function StreamingPanel() {
-  const [testing, setTesting] = useState(false);
-  const [result, setResult] = useState<Result>();
-
-  const run = async () => {
-    setTesting(true);
-    setResult(undefined);
-    try {
-      const startedAt = performance.now();
-      const response = await openStreamProbe();
-      const reading = await readProbe(response, startedAt);
-      setResult({ kind: "analysis", analysis: analyzeProbe(reading) });
-    } catch (error) {
-      setResult({ kind: "failed", message: await errorMessage(error) });
-    } finally {
-      setTesting(false);
-    }
-  };
-
   return (
-    <Card className="sluice-admin__panel">
-      <CardHeader>
-        <h2 className="sluice-admin__panel-title">{__("Test streaming", "sluice")}</h2>
-      </CardHeader>
-      <CardBody className="sluice-admin__fields">
-        <p className="sluice-admin__intro">
-          {__(
-            "PHP on this host sends 10 small events, 150 ms apart. If they reach your browser one by one, answers can stream; if they arrive together at the end, something between PHP and the browser buffers.",
-            "sluice",
-          )}
-        </p>
-        {result?.kind === "analysis" ? <ProbeReport analysis={result.analysis} /> : null}
-        {result?.kind === "failed" ? (
-          <Notice status="error" isDismissible={false}>
-            {result.message}
-          </Notice>
-        ) : null}
-        <div>
-          <Button
-            __next40pxDefaultSize
-            variant="secondary"
-            onClick={() => void run()}
-            isBusy={testing}
-            disabled={testing}
-          >
-            {testing ? __("Testing… (about 2 seconds)", "sluice") : __("Test streaming", "sluice")}
-          </Button>
-        </div>
-      </CardBody>
-    </Card>
+    <TestCard
+      title={__("Test streaming", "sluice")}
+      intro={__(
+        "PHP on this host sends 10 small events, 150 ms apart. If they reach your browser one by one, answers can stream; if they arrive together at the end, something between PHP and the browser buffers.",
+        "sluice",
+      )}
+      buttonLabel={__("Test streaming", "sluice")}
+      busyLabel={__("Testing… (about 2 seconds)", "sluice")}
+      run={async () => {
+        const startedAt = performance.now();
+        const response = await openStreamProbe();
+        const reading = await readProbe(response, startedAt);
+        return <ProbeReport analysis={analyzeProbe(reading)} />;
+      }}
+    />
   );
 }
 
