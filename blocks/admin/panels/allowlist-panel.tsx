@@ -2,7 +2,6 @@ import {
   Button,
   Card,
   CardBody,
-  CardFooter,
   CardHeader,
   CheckboxControl,
   Notice,
@@ -14,6 +13,7 @@ import {
 } from "@wordpress/components";
 import { useEffect, useMemo, useState } from "@wordpress/element";
 import { __, _n, sprintf } from "@wordpress/i18n";
+import { SaveFooter } from "../components/save-footer";
 import {
   type CatalogModel,
   errorMessage,
@@ -277,17 +277,11 @@ export function AllowlistPanel({
           </>
         ) : null}
       </CardBody>
-      <CardFooter>
-        <Button
-          __next40pxDefaultSize
-          variant="primary"
-          onClick={() => void save()}
-          isBusy={saving}
-          disabled={saving}
-        >
-          {__("Save allowlist", "sluice")}
-        </Button>
-      </CardFooter>
+      <SaveFooter
+        label={__("Save allowlist", "sluice")}
+        saving={saving}
+        onSave={() => void save()}
+      />
     </Card>
   );
 }

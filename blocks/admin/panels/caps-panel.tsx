@@ -1,8 +1,6 @@
 import {
-  Button,
   Card,
   CardBody,
-  CardFooter,
   CardHeader,
   Notice,
   RadioControl,
@@ -11,6 +9,7 @@ import {
 } from "@wordpress/components";
 import { useMemo, useState } from "@wordpress/element";
 import { __, sprintf } from "@wordpress/i18n";
+import { SaveFooter } from "../components/save-footer";
 import { errorMessage, type PolicyReport, savePolicy } from "../lib/api";
 import { adminLocale, formatPercent, formatUsd } from "../lib/format";
 import {
@@ -217,17 +216,7 @@ export function CapsPanel({
             />
           ) : null}
         </CardBody>
-        <CardFooter>
-          <Button
-            __next40pxDefaultSize
-            variant="primary"
-            type="submit"
-            isBusy={saving}
-            disabled={saving}
-          >
-            {__("Save caps", "sluice")}
-          </Button>
-        </CardFooter>
+        <SaveFooter label={__("Save caps", "sluice")} saving={saving} />
       </form>
     </Card>
   );

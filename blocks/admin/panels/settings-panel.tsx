@@ -2,7 +2,6 @@ import {
   Button,
   Card,
   CardBody,
-  CardFooter,
   CardHeader,
   Notice,
   RadioControl,
@@ -10,6 +9,7 @@ import {
 } from "@wordpress/components";
 import { useState } from "@wordpress/element";
 import { __, sprintf } from "@wordpress/i18n";
+import { SaveFooter } from "../components/save-footer";
 import { errorMessage, type SettingsChanges, type SluiceSettings, saveSettings } from "../lib/api";
 
 type StreamingMode = SluiceSettings["streaming_mode"];
@@ -212,17 +212,7 @@ export function SettingsPanel({
             onChange={(value) => update({ rate_limit_per_minute: value })}
           />
         </CardBody>
-        <CardFooter>
-          <Button
-            __next40pxDefaultSize
-            variant="primary"
-            type="submit"
-            isBusy={saving}
-            disabled={saving}
-          >
-            {__("Save", "sluice")}
-          </Button>
-        </CardFooter>
+        <SaveFooter label={__("Save", "sluice")} saving={saving} />
       </form>
     </Card>
   );

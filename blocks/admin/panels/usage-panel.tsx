@@ -1,6 +1,7 @@
 import { Card, CardBody, CardHeader, Notice, SelectControl, Spinner } from "@wordpress/components";
 import { useEffect, useState } from "@wordpress/element";
 import { __, _n, sprintf } from "@wordpress/i18n";
+import type { ReactNode } from "react";
 import { BarChart, type ChartPoint } from "../components/bar-chart";
 import { ModelName } from "../components/model-name";
 import { errorMessage, fetchUsage, type UsageReport } from "../lib/api";
@@ -59,13 +60,7 @@ export function UsagePanels({ reloadKey }: { reloadKey: number }) {
           {rangePicker}
         </CardHeader>
         <CardBody className="sluice-admin__fields">
-          {loaded.state === "loading" ? <Spinner /> : null}
-          {loaded.state === "failed" ? (
-            <Notice status="error" isDismissible={false}>
-              {loaded.message}
-            </Notice>
-          ) : null}
-          {loaded.state === "ready" ? <DailyChart usage={loaded.usage} /> : null}
+          <WhenLoaded loaded={loaded} show={(usage) => <DailyChart usage={usage} />} />
         </CardBody>
       </Card>
       <Card className="sluice-admin__panel">
@@ -73,17 +68,24 @@ export function UsagePanels({ reloadKey }: { reloadKey: number }) {
           <h2 className="sluice-admin__panel-title">{__("Spend by model", "sluice")}</h2>
         </CardHeader>
         <CardBody className="sluice-admin__fields">
-          {loaded.state === "loading" ? <Spinner /> : null}
-          {loaded.state === "failed" ? (
-            <Notice status="error" isDismissible={false}>
-              {loaded.message}
-            </Notice>
-          ) : null}
-          {loaded.state === "ready" ? <ByModel usage={loaded.usage} /> : null}
+          <WhenLoaded loaded={loaded} show={(usage) => <ByModel usage={usage} />} />
         </CardBody>
       </Card>
     </>
   );
+}
+
+/** The spinner, the error, or the report, as `loaded` says. */
+function WhenLoaded({ loaded, show }: { loaded: Loaded; show: (usage: UsageReport) => ReactNode }) {
+  if (loaded.state === "loading") return <Spinner />;
+  if (loaded.state === "failed") {
+    return (
+      <Notice status="error" isDismissible={false}>
+        {loaded.message}
+      </Notice>
+    );
+  }
+  return show(loaded.usage);
 }
 
 function DailyChart({ usage }: { usage: UsageReport }) {
