@@ -1,9 +1,12 @@
 import OpenAI, { type APIError } from "openai";
+import { createNodeFetch, type NodeFetchOptions } from "../transport/node-fetch.ts";
 
 export interface ClientSettings {
   apiKey: string;
   baseUrl: string;
   headersTimeoutMs: number;
+  /** TLS options for the connections to the provider (tests pass a private CA). */
+  tls?: NodeFetchOptions["tls"];
 }
 
 /**
@@ -48,5 +51,8 @@ export function createClient(settings: ClientSettings): OpenAI {
     // would be sent to every provider, and the gateway configures only SLUICE_*.
     organization: null,
     project: null,
+    // The SDK builds, signs and sends every request and reads every refusal;
+    // over node:http the answer's body stays a Node stream, read by stream.ts.
+    fetch: createNodeFetch({ tls: settings.tls }),
   });
 }

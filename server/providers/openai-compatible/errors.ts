@@ -2,7 +2,6 @@ import { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import {
   ProviderConnectionError,
   ProviderError,
-  ProviderStreamError,
   parseRetryAfter,
   providerErrorForStatus,
 } from "../errors.ts";
@@ -63,41 +62,6 @@ export function toOpenError(
     );
   }
   return new ProviderError(`${provider}: ${errorMessage(error)}`, { provider, cause: error });
-}
-
-/**
- * Maps a failure after the stream began: an in-band error object (the SDK
- * throws an APIError without a status for `{"error": ...}` in a chunk), a
- * chunk that is not JSON (SyntaxError), or the connection breaking.
- */
-export function toStreamError(
-  provider: ProviderId,
-  error: unknown,
-  signal: AbortSignal,
-  upstreamRequestId: string | undefined,
-): Error {
-  if (signal.aborted) return abortError(provider, signal);
-  if (error instanceof ProviderError) return error;
-  const reason =
-    error instanceof APIError
-      ? "error in stream"
-      : error instanceof SyntaxError
-        ? "malformed chunk"
-        : "stream ended before the provider finished";
-  return new ProviderStreamError(`${provider}: ${reason}: ${describeCause(error)}`, {
-    provider,
-    upstreamRequestId,
-    cause: error,
-  });
-}
-
-/** A failure of the connection itself, as opposed to what came through it. */
-export function isTransportFailure(error: unknown): boolean {
-  return !(
-    error instanceof ProviderError ||
-    error instanceof APIError ||
-    error instanceof SyntaxError
-  );
 }
 
 function describeCause(error: unknown): string {

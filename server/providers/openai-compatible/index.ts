@@ -4,7 +4,7 @@ import { createClient } from "./client.ts";
 import { abortError, readRequestId, toOpenError } from "./errors.ts";
 import type { CompatibleProfile } from "./profile.ts";
 import { toChatRequest } from "./request.ts";
-import { toProviderEvents } from "./stream.ts";
+import { readCompatibleStream } from "./stream.ts";
 
 export { type CompatibleProfile, defineProfile } from "./profile.ts";
 
@@ -48,12 +48,12 @@ export function createCompatibleAdapter(
         throw new ProviderAuthError(`${provider}: no API key configured`, { provider });
       }
       try {
-        // withResponse() resolves once the response headers are in; the body
-        // is read only as the caller iterates.
-        const { data, response } = await client.chat.completions
+        // asResponse() resolves once the SDK has the response headers and
+        // found the status good; the body is read as the caller iterates.
+        const response = await client.chat.completions
           .create(toChatRequest(profile, call), { signal })
-          .withResponse();
-        return toProviderEvents(data, {
+          .asResponse();
+        return readCompatibleStream(response, {
           profile,
           signal,
           upstreamRequestId: readRequestId(response.headers, profile.requestIdHeaders),

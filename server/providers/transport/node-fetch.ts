@@ -1,0 +1,217 @@
+import http from "node:http";
+import https from "node:https";
+import { pipeline, Readable } from "node:stream";
+import zlib from "node:zlib";
+
+export interface NodeFetchOptions {
+  /** Extra TLS options for the https agent (tests pass a private CA here). */
+  tls?: https.AgentOptions;
+}
+
+/** Error bodies are read whole (the SDK parses them); past this they are cut. */
+const MAX_ERROR_BODY_BYTES = 1 << 20;
+
+/**
+ * A `fetch` for the provider SDKs, over `node:http`/`node:https` with
+ * keep-alive agents, for the calls where the gateway reads the answer itself.
+ *
+ * A 2xx answer comes back as a StreamedResponse: a real Response whose body
+ * stays a Node stream (`response.stream`) until someone asks for `body`, so
+ * the streaming hot path reads sockets without WHATWG streams in between.
+ * Other answers are read whole (at most 1 MiB) into a plain Response, for the
+ * SDK's error handling. What this does not handle (a body that is not a
+ * string or bytes, a `Request` object, a scheme other than http/https) goes to
+ * the global `fetch`. Redirects are not followed: providers' APIs do not
+ * redirect, and a 3xx reaches the SDK as a failed call.
+ */
+export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
+  const agentOptions = { keepAlive: true, scheduling: "lifo" as const };
+  const agents = {
+    "http:": new http.Agent(agentOptions),
+    "https:": new https.Agent({ ...agentOptions, ...options.tls }),
+  };
+
+  return function nodeFetch(input, init = {}) {
+    const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : null;
+    const payload = toPayload(init.body);
+    if (
+      url === null ||
+      payload === null ||
+      (url.protocol !== "http:" && url.protocol !== "https:")
+    ) {
+      return fetch(input, init);
+    }
+    const headers = toHeaderRecord(init.headers);
+    if (payload !== undefined) headers["content-length"] = String(payload.byteLength);
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+
+    return new Promise<Response>((resolve, reject) => {
+      const client = url.protocol === "https:" ? https : http;
+      const request = client.request(url, {
+        method: init.method ?? "GET",
+        headers,
+        agent: agents[url.protocol as "http:" | "https:"],
+      });
+      let answered = false;
+      const onAbort = () => request.destroy(abortReason(signal));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const stopListening = () => signal?.removeEventListener("abort", onAbort);
+
+      // Kept for the request's whole life: a later socket error (the answer
+      // cut mid-way) also surfaces here, and an unheard 'error' would crash.
+      request.on("error", (error) => {
+        if (answered) return;
+        stopListening();
+        reject(
+          signal?.aborted ? abortReason(signal) : new TypeError("fetch failed", { cause: error }),
+        );
+      });
+      request.on("response", (incoming) => {
+        answered = true;
+        incoming.once("close", stopListening);
+        const status = incoming.statusCode ?? 0;
+        const responseHeaders = toHeaders(incoming.rawHeaders);
+        const stream = decoded(incoming);
+        if (status >= 200 && status < 300) {
+          resolve(
+            new StreamedResponse(url.href, status, incoming.statusMessage, responseHeaders, stream),
+          );
+          return;
+        }
+        readAll(stream, MAX_ERROR_BODY_BYTES).then((bytes) => {
+          resolve(plainResponse(status, incoming.statusMessage, responseHeaders, bytes));
+        }, reject);
+      });
+      request.end(payload);
+    });
+  };
+}
+
+/**
+ * A 2xx answer whose body is still a Node stream. `stream` is for readers
+ * that take Node streams; `body`, `text()`, `json()` and `arrayBuffer()`
+ * work as on any Response, and any one of them consumes the stream.
+ */
+export class StreamedResponse extends Response {
+  readonly stream: Readable;
+  readonly #url: string;
+  #body: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
+
+  constructor(
+    url: string,
+    status: number,
+    statusText: string | undefined,
+    headers: Headers,
+    stream: Readable,
+  ) {
+    super(null, { status, statusText: statusText ?? "", headers });
+    this.#url = url;
+    this.stream = stream;
+  }
+
+  override get url(): string {
+    return this.#url;
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    this.#body ??= Readable.toWeb(this.stream) as ReadableStream<Uint8Array<ArrayBuffer>>;
+    return this.#body;
+  }
+
+  override get bodyUsed(): boolean {
+    return this.stream.readableDidRead || this.stream.destroyed;
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await readAll(this.stream, Number.POSITIVE_INFINITY);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  override async text(): Promise<string> {
+    return (await readAll(this.stream, Number.POSITIVE_INFINITY)).toString("utf8");
+  }
+
+  override async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+}
+
+/** The body as bytes, or null when it is a kind this fetch leaves to the global one. */
+function toPayload(body: RequestInit["body"]): Buffer | undefined | null {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return null;
+}
+
+function toHeaderRecord(headers: RequestInit["headers"]): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (headers === undefined) return record;
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    for (const [name, value] of headers) record[name.toLowerCase()] = value;
+    return record;
+  }
+  for (const [name, value] of Object.entries(headers)) record[name.toLowerCase()] = value;
+  return record;
+}
+
+function toHeaders(raw: string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    headers.append(raw[i] as string, raw[i + 1] as string);
+  }
+  return headers;
+}
+
+/** Undoes a content-encoding the server applied although none was asked for. */
+function decoded(incoming: http.IncomingMessage): Readable {
+  const encoding = incoming.headers["content-encoding"]?.trim().toLowerCase();
+  const decoder =
+    encoding === "gzip" || encoding === "x-gzip"
+      ? zlib.createGunzip()
+      : encoding === "deflate"
+        ? zlib.createInflate()
+        : encoding === "br"
+          ? zlib.createBrotliDecompress()
+          : undefined;
+  if (!decoder) return incoming;
+  return pipeline(incoming, decoder, () => {});
+}
+
+function readAll(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    stream.on("data", (part: Buffer) => {
+      if (size >= limit) return;
+      parts.push(part);
+      size += part.length;
+    });
+    stream.once("end", () => resolve(Buffer.concat(parts).subarray(0, limit)));
+    stream.once("error", (error) => reject(new TypeError("fetch failed", { cause: error })));
+  });
+}
+
+function plainResponse(
+  status: number,
+  statusText: string | undefined,
+  headers: Headers,
+  bytes: Buffer,
+): Response {
+  const nullBody = status === 204 || status === 205 || status === 304;
+  // The Response constructor refuses statuses outside 200–599.
+  const safeStatus = status >= 200 && status <= 599 ? status : 502;
+  return new Response(nullBody ? null : new Uint8Array(bytes), {
+    status: safeStatus,
+    statusText: statusText ?? "",
+    headers,
+  });
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException("This operation was aborted", "AbortError");
+}
