@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     for (const definition of definitions) {
       const nodeFlags =
         profileDir && args.cpuProf.includes(definition.name)
-          ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+          ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profileDir}`]
           : [];
       try {
         const target = await definition.start({
