@@ -1,7 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { checkSignature } from "./http/auth.ts";
 import { assignRequestId, context } from "./http/context.ts";
-import { sendError } from "./http/errors.ts";
+import { GatewayError, sendError } from "./http/errors.ts";
+import { readRawBody } from "./http/raw-body.ts";
 import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
@@ -24,7 +25,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
   const v1 = express.Router();
   v1.use(assignRequestId);
   // The raw body is kept as a Buffer: the signature covers its exact bytes.
-  v1.use(express.raw({ type: () => true, limit: config.maxBodyBytes }));
+  v1.use(readRawBody(config.maxBodyBytes));
   v1.use(
     checkSignature({
       sites: services.sites,
@@ -57,17 +58,11 @@ export function createApp(services: Services, logger: Logger): express.Express {
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const requestId = context(res).requestId ?? "none";
-    const status = httpStatusOf(error);
-    if (status === 413) {
-      sendError(
-        res,
-        413,
-        "body_too_large",
-        `the body exceeds ${config.maxBodyBytes} bytes`,
-        requestId,
-      );
+    if (error instanceof GatewayError) {
+      sendError(res, error.status, error.code, error.message, requestId, error.headers);
       return;
     }
+    const status = httpStatusOf(error);
     if (status !== undefined && status >= 400 && status < 500) {
       sendError(res, status, "invalid_request", "the request could not be read", requestId);
       return;
