@@ -13,11 +13,12 @@ export class StreamingSink implements ChatSink {
     this.#keepAliveMs = keepAliveMs;
   }
 
-  start(event: UsageStartEvent): Promise<void> {
+  start(event: UsageStartEvent): void {
     this.#writer = new SseWriter(this.#response, this.#keepAliveMs, {
       "X-Request-Id": event.request_id,
     });
-    return this.#writer.send(JSON.stringify(event), "usage_start");
+    // Held: the first content is usually already in, and leaves with it.
+    this.#writer.hold(JSON.stringify(event), "usage_start");
   }
 
   content(text: string, provider: string): Promise<void> {

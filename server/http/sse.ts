@@ -18,6 +18,7 @@ export class SseWriter {
   readonly #keepAlive: NodeJS.Timeout;
   #wroteSinceTick = false;
   #closed = false;
+  #held = false;
 
   constructor(response: ServerResponse, keepAliveMs: number, headers: Record<string, string> = {}) {
     this.#response = response;
@@ -39,12 +40,31 @@ export class SseWriter {
   /** Sends one event; `event` names it (omitted for plain data frames). */
   send(data: string, event?: string): Promise<void> {
     this.#wroteSinceTick = true;
-    if (this.#write(frame(data, event))) return Promise.resolve();
+    const flowing = this.#write(frame(data, event));
+    this.#release();
+    if (flowing) return Promise.resolve();
     return this.#drained();
+  }
+
+  /**
+   * Sends one event, but holds it (with the headers) until the next event or
+   * the end of this turn of the event loop, whichever comes first: when the
+   * next event is already at hand, both leave in one write.
+   */
+  hold(data: string, event?: string): void {
+    if (this.#closed) return;
+    this.#wroteSinceTick = true;
+    if (!this.#held) {
+      this.#held = true;
+      this.#response.cork();
+      setImmediate(() => this.#release());
+    }
+    this.#write(frame(data, event));
   }
 
   /** Ends the stream, with last frames if given, in one write. */
   end(lastFrames?: { data: string; event?: string }[]): void {
+    this.#release();
     if (!this.#closed) {
       const tail = (lastFrames ?? []).map(({ data, event }) => frame(data, event)).join("");
       this.#response.end(tail);
@@ -55,6 +75,12 @@ export class SseWriter {
   #write(text: string): boolean {
     if (this.#closed) return true;
     return this.#response.write(text);
+  }
+
+  #release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#response.uncork();
   }
 
   #drained(): Promise<void> {

@@ -95,6 +95,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     this.#ended = true;
     this.#items = [];
     this.#head = 0;
+    this.#settleWaiting();
     if (wasOpen) this.#source.cancel();
     return Promise.resolve(DONE);
   }

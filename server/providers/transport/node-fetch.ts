@@ -32,7 +32,10 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
   };
 
   return function nodeFetch(input, init = {}) {
-    const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : null;
+    const url = typeof input === "string" ? URL.parse(input) : input instanceof URL ? input : null;
+    if (url === null && typeof input === "string") {
+      return Promise.reject(new TypeError(`fetch failed: invalid URL ${input}`));
+    }
     const payload = toPayload(init.body);
     if (
       url === null ||
@@ -71,17 +74,24 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
         answered = true;
         incoming.once("close", stopListening);
         const status = incoming.statusCode ?? 0;
+        const statusText = reasonPhrase(incoming.statusMessage);
         const responseHeaders = toHeaders(incoming.rawHeaders);
         const stream = decoded(incoming);
         if (status >= 200 && status < 300) {
-          resolve(
-            new StreamedResponse(url.href, status, incoming.statusMessage, responseHeaders, stream),
-          );
+          let response: StreamedResponse;
+          try {
+            response = new StreamedResponse(url.href, status, statusText, responseHeaders, stream);
+          } catch (error) {
+            incoming.destroy();
+            reject(new TypeError("fetch failed", { cause: error }));
+            return;
+          }
+          resolve(response);
           return;
         }
-        readAll(stream, MAX_ERROR_BODY_BYTES).then((bytes) => {
-          resolve(plainResponse(status, incoming.statusMessage, responseHeaders, bytes));
-        }, reject);
+        readAll(stream, MAX_ERROR_BODY_BYTES)
+          .then((bytes) => plainResponse(status, statusText, responseHeaders, bytes))
+          .then(resolve, reject);
       });
       request.end(payload);
     });
@@ -98,14 +108,8 @@ export class StreamedResponse extends Response {
   readonly #url: string;
   #body: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
 
-  constructor(
-    url: string,
-    status: number,
-    statusText: string | undefined,
-    headers: Headers,
-    stream: Readable,
-  ) {
-    super(null, { status, statusText: statusText ?? "", headers });
+  constructor(url: string, status: number, statusText: string, headers: Headers, stream: Readable) {
+    super(null, { status, statusText, headers });
     this.#url = url;
     this.stream = stream;
   }
@@ -135,6 +139,17 @@ export class StreamedResponse extends Response {
   override async json(): Promise<unknown> {
     return JSON.parse(await this.text());
   }
+
+  override async blob(): Promise<Blob> {
+    return new Blob([await this.arrayBuffer()], {
+      type: this.headers.get("content-type") ?? "",
+    });
+  }
+
+  /** One Node stream cannot be read twice. */
+  override clone(): Response {
+    throw new TypeError("a streamed response cannot be cloned");
+  }
 }
 
 /** The body as bytes, or null when it is a kind this fetch leaves to the global one. */
@@ -149,8 +164,16 @@ function toPayload(body: RequestInit["body"]): Buffer | undefined | null {
 function toHeaderRecord(headers: RequestInit["headers"]): Record<string, string> {
   const record: Record<string, string> = {};
   if (headers === undefined) return record;
-  if (headers instanceof Headers || Array.isArray(headers)) {
-    for (const [name, value] of headers) record[name.toLowerCase()] = value;
+  if (headers instanceof Headers) {
+    // Headers already joins repeated names.
+    for (const [name, value] of headers) record[name] = value;
+    return record;
+  }
+  if (Array.isArray(headers)) {
+    for (const [name, value] of headers) {
+      const key = name.toLowerCase();
+      record[key] = key in record ? `${record[key]}, ${value}` : value;
+    }
     return record;
   }
   for (const [name, value] of Object.entries(headers)) record[name.toLowerCase()] = value;
@@ -196,7 +219,7 @@ function readAll(stream: Readable, limit: number): Promise<Buffer> {
 
 function plainResponse(
   status: number,
-  statusText: string | undefined,
+  statusText: string,
   headers: Headers,
   bytes: Buffer,
 ): Response {
@@ -205,9 +228,14 @@ function plainResponse(
   const safeStatus = status >= 200 && status <= 599 ? status : 502;
   return new Response(nullBody ? null : new Uint8Array(bytes), {
     status: safeStatus,
-    statusText: statusText ?? "",
+    statusText,
     headers,
   });
+}
+
+/** The reason phrase, when the Response constructor would accept it (Node's parser is laxer). */
+function reasonPhrase(message: string | undefined): string {
+  return message !== undefined && /^[\t\x20-\x7e\x80-\xff]*$/.test(message) ? message : "";
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

@@ -43,7 +43,9 @@ export function readSse(stream: Readable, handlers: SseHandlers): void {
   stream.on("data", feed);
   stream.once("end", () => {
     try {
-      parser.reset({ consume: true });
+      // Ends a last event that came without its blank line (or whose final
+      // CR the parser keeps, in case an LF follows): the answer is over.
+      parser.feed("\n\n");
     } catch (error) {
       finish(error);
       return;
