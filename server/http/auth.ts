@@ -24,19 +24,18 @@ export function checkSignature(options: SignatureCheckOptions) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const { requestId } = context(res);
     const refuse = (code: string, message: string) => sendError(res, 401, code, message, requestId);
-    const missing = Object.values(SIGNATURE_HEADERS).filter((name) => !req.get(name));
-    if (missing.length > 0) {
+    const siteId = header(req, SIGNATURE_HEADERS.site);
+    const timestamp = header(req, SIGNATURE_HEADERS.timestamp);
+    const nonce = header(req, SIGNATURE_HEADERS.nonce);
+    const signature = header(req, SIGNATURE_HEADERS.signature);
+    if (!siteId || !timestamp || !nonce || !signature) {
+      const missing = Object.values(SIGNATURE_HEADERS).filter((name) => !header(req, name));
       refuse(
         "signature_missing",
         `missing header${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`,
       );
       return;
     }
-    const siteId = req.get(SIGNATURE_HEADERS.site) as string;
-    const timestamp = req.get(SIGNATURE_HEADERS.timestamp) as string;
-    const nonce = req.get(SIGNATURE_HEADERS.nonce) as string;
-    const signature = req.get(SIGNATURE_HEADERS.signature) as string;
-
     const secret = options.sites.secretFor(siteId);
     if (secret === undefined) {
       refuse("unknown_site", `site "${siteId}" is not registered on this gateway`);
@@ -73,4 +72,10 @@ export function checkSignature(options: SignatureCheckOptions) {
     context(res).siteId = siteId;
     next();
   };
+}
+
+/** A header's value; "" when absent (Node joins a repeated custom header with ", "). */
+function header(req: Request, name: string): string {
+  const value = req.headers[name];
+  return typeof value === "string" ? value : "";
 }

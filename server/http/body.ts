@@ -2,6 +2,9 @@ import type { Request } from "express";
 import type { z } from "zod";
 import { GatewayError } from "./errors.ts";
 
+/** application/json, in any case, with or without parameters (charset). */
+const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
+
 /**
  * Reads a JSON request body (kept raw for the signature check) and validates
  * it. Every failure is a 400 that says what is wrong: the content type, the
@@ -12,7 +15,7 @@ export function parseJsonBody<Schema extends z.ZodType>(
   schema: Schema,
   explain: (error: z.ZodError) => string,
 ): z.infer<Schema> {
-  if (!req.is("application/json")) {
+  if (!JSON_TYPE.test(req.headers["content-type"] ?? "")) {
     throw new GatewayError(
       400,
       "invalid_content_type",

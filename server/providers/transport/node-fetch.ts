@@ -31,10 +31,11 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
     "https:": new https.Agent({ ...agentOptions, ...options.tls }),
   };
 
-  return function nodeFetch(input, init = {}) {
+  // async: whatever throws (a bad header value) rejects, as with fetch.
+  return async function nodeFetch(input, init = {}) {
     const url = typeof input === "string" ? URL.parse(input) : input instanceof URL ? input : null;
     if (url === null && typeof input === "string") {
-      return Promise.reject(new TypeError(`fetch failed: invalid URL ${input}`));
+      throw new TypeError(`fetch failed: invalid URL ${input}`);
     }
     const payload = toPayload(init.body);
     if (
@@ -47,13 +48,19 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
     const headers = toHeaderRecord(init.headers);
     if (payload !== undefined) headers["content-length"] = String(payload.byteLength);
     const signal = init.signal ?? undefined;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (signal?.aborted) throw abortReason(signal);
 
     return new Promise<Response>((resolve, reject) => {
       const client = url.protocol === "https:" ? https : http;
-      const request = client.request(url, {
+      const request = client.request({
+        protocol: url.protocol,
+        hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
         method: init.method ?? "GET",
-        headers,
+        // As a flat list, Node writes the headers as they are, without
+        // re-validating each one (the SDK built them); Host is then ours to set.
+        headers: flatHeaders(url, headers),
         agent: agents[url.protocol as "http:" | "https:"],
       });
       let answered = false;
@@ -161,23 +168,23 @@ function toPayload(body: RequestInit["body"]): Buffer | undefined | null {
   return null;
 }
 
+/**
+ * Header names lower-cased, repeated ones joined. Anything but a Headers goes
+ * through one, which checks names and values (no CR/LF smuggled into a request).
+ */
 function toHeaderRecord(headers: RequestInit["headers"]): Record<string, string> {
   const record: Record<string, string> = {};
   if (headers === undefined) return record;
-  if (headers instanceof Headers) {
-    // Headers already joins repeated names.
-    for (const [name, value] of headers) record[name] = value;
-    return record;
+  for (const [name, value] of headers instanceof Headers ? headers : new Headers(headers)) {
+    record[name] = value;
   }
-  if (Array.isArray(headers)) {
-    for (const [name, value] of headers) {
-      const key = name.toLowerCase();
-      record[key] = key in record ? `${record[key]}, ${value}` : value;
-    }
-    return record;
-  }
-  for (const [name, value] of Object.entries(headers)) record[name.toLowerCase()] = value;
   return record;
+}
+
+function flatHeaders(url: URL, headers: Record<string, string>): string[] {
+  const flat = "host" in headers ? [] : ["host", url.host];
+  for (const name in headers) flat.push(name, headers[name] as string);
+  return flat;
 }
 
 function toHeaders(raw: string[]): Headers {

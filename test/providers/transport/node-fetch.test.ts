@@ -582,3 +582,14 @@ describe("inputs fetch would refuse, and servers that bend HTTP", () => {
     expect(await blob.text()).toBe("blob body");
   });
 });
+
+describe("header values are checked", () => {
+  it("a CR/LF in a header value rejects before anything is sent", async () => {
+    const server = await serve(echo);
+    const error = await errorOf(
+      createNodeFetch()(server.url("/echo"), { headers: { "x-key": "a\r\nx-injected: 1" } }),
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect(server.requests).toHaveLength(0);
+  });
+});
