@@ -73,6 +73,8 @@ export function createServices(config: GatewayConfig): Services {
     // The rows stay open with their reservations; the next start-up bills them.
     console.error("sluice: settling requests failed", error);
   });
+  // Made once: better-sqlite3 builds a wrapper per db.transaction() call.
+  const inTransaction = db.transaction((work: () => unknown) => work());
   const chat: ChatDeps = {
     router,
     ledger,
@@ -81,7 +83,7 @@ export function createServices(config: GatewayConfig): Services {
     price,
     worstCase: (provider, model, inputTokens, maxTokens) =>
       worstCaseCostPicoUsd(provider, model, inputTokens, maxTokens, prices),
-    transaction: (work) => db.transaction(work).immediate(),
+    transaction: <T>(work: () => T) => inTransaction.immediate(work) as T,
     settle: (requestId, outcome) => settlements.add(requestId, outcome),
   };
   return {
