@@ -105,7 +105,10 @@ export function createServices(config: GatewayConfig): Services {
     settlements,
     settleNow: db.transaction(applySettlement),
     inflight: new Set(),
-    close: () => db.close(),
+    close: () => {
+      ledger.flushCheckpoints();
+      db.close();
+    },
   };
 }
 

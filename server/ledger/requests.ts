@@ -51,11 +51,16 @@ export interface SettledRequest {
  * "open") and settled in a `finally`, so aborts and errors are billed; rows a
  * crash left open are marked "interrupted" at the next start-up.
  */
+/** Checkpoints of running streams are written together, at most this long after they were taken. */
+const CHECKPOINT_BATCH_MS = 250;
+
 export class RequestLedger {
   readonly #open;
   readonly #settle;
-  readonly #checkpoint;
   readonly #openRows;
+  readonly #writeCheckpoints;
+  #checkpoints = new Map<string, number>();
+  #checkpointTimer: NodeJS.Timeout | undefined;
 
   constructor(db: Db) {
     this.#open = db.prepare(
@@ -74,9 +79,12 @@ export class RequestLedger {
          ttfc_ms = @ttfcMs, finished_at = @finishedAt
        WHERE id = @id`,
     );
-    this.#checkpoint = db.prepare(
+    const checkpoint = db.prepare(
       "UPDATE requests SET output_tokens = ? WHERE id = ? AND status = 'open'",
     );
+    this.#writeCheckpoints = db.transaction((batch: Map<string, number>) => {
+      for (const [id, outputTokens] of batch) checkpoint.run(outputTokens, id);
+    });
     this.#openRows = db.prepare(
       "SELECT id, provider, model, input_tokens AS inputTokens, output_tokens AS outputTokens, started_at AS startedAt FROM requests WHERE status = 'open' AND started_at < ?",
     );
@@ -101,9 +109,34 @@ export class RequestLedger {
     });
   }
 
-  /** Records a running stream's output so far (an estimate), for crash recovery. */
+  /**
+   * Records a running stream's output so far (an estimate), for crash
+   * recovery. The checkpoints of all streams are written in one transaction
+   * within 250 ms: one commit for a thousand streams, not a thousand. A row
+   * settled in between keeps its settled numbers (only open rows are updated).
+   */
   checkpoint(id: string, outputTokens: number): void {
-    this.#checkpoint.run(outputTokens, id);
+    this.#checkpoints.set(id, outputTokens);
+    if (this.#checkpointTimer) return;
+    this.#checkpointTimer = setTimeout(() => {
+      try {
+        this.flushCheckpoints();
+      } catch (error) {
+        // A lost checkpoint only makes a crash's bill use the one before.
+        process.emitWarning(`ledger checkpoints not written: ${(error as Error).message}`);
+      }
+    }, CHECKPOINT_BATCH_MS);
+    this.#checkpointTimer.unref();
+  }
+
+  /** Writes the checkpoints taken so far (also before the database closes). */
+  flushCheckpoints(): void {
+    clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+    if (this.#checkpoints.size === 0) return;
+    const batch = this.#checkpoints;
+    this.#checkpoints = new Map();
+    this.#writeCheckpoints(batch);
   }
 
   /** Rows still open that started before `before`: left by a crash when read at start-up. */

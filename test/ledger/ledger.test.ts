@@ -75,6 +75,53 @@ describe("the SQLite ledger", () => {
     });
   });
 
+  it("writes the checkpoints of all streams in one batch, and never over a settled row", () => {
+    const db = openDatabase(":memory:");
+    const ledger = new RequestLedger(db);
+    const row = (id: string) => ({
+      id,
+      siteId: "s",
+      provider: "openai" as const,
+      model: "gpt-4o-mini",
+      requestedModel: "auto",
+      streamed: true,
+      startedAt: 1000,
+      inputTokens: 10,
+      maxTokens: 100,
+      reservedPicoUsd: 500,
+      degradedFrom: null,
+    });
+    ledger.open(row("req_a"));
+    ledger.open(row("req_b"));
+    const outputOf = (id: string) =>
+      db.prepare("SELECT output_tokens FROM requests WHERE id = ?").pluck().get(id);
+    const before = outputOf("req_a");
+    ledger.checkpoint("req_a", 7);
+    ledger.checkpoint("req_b", 9);
+    ledger.checkpoint("req_a", 11);
+    // Held until the batch is written.
+    expect(outputOf("req_a")).toBe(before);
+    ledger.settle("req_b", {
+      status: "ok",
+      provider: "openai",
+      model: "gpt-4o-mini",
+      usage,
+      usageSource: "reported",
+      costPicoUsd: 1,
+      priced: true,
+      providerCostPicoUsd: undefined,
+      finishReason: "stop",
+      errorCode: null,
+      latencyMs: 5,
+      ttfcMs: 1,
+      finishedAt: 2000,
+    });
+    ledger.flushCheckpoints();
+    expect(outputOf("req_a")).toBe(11);
+    expect(outputOf("req_b")).toBe(usage.outputTokens);
+    db.close();
+  });
+
   it("bills rows a crash left open by their checkpoint when the gateway starts again", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-crash-"));
     const db = openDatabase(join(dir, "sluice.db"));
