@@ -81,6 +81,7 @@ describe("the SQLite ledger", () => {
     const row = (id: string) => ({
       id,
       siteId: "s",
+      visitor: undefined,
       provider: "openai" as const,
       model: "gpt-4o-mini",
       requestedModel: "auto",
