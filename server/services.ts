@@ -106,8 +106,11 @@ export function createServices(config: GatewayConfig): Services {
     settleNow: db.transaction(applySettlement),
     inflight: new Set(),
     close: () => {
-      ledger.flushCheckpoints();
-      db.close();
+      try {
+        ledger.flushCheckpoints();
+      } finally {
+        db.close();
+      }
     },
   };
 }

@@ -46,14 +46,14 @@ export interface SettledRequest {
   model: string;
 }
 
+/** Checkpoints of running streams are written together, at most this long after they were taken. */
+const CHECKPOINT_BATCH_MS = 250;
+
 /**
  * One row per request. The row is written when the request starts (status
  * "open") and settled in a `finally`, so aborts and errors are billed; rows a
  * crash left open are marked "interrupted" at the next start-up.
  */
-/** Checkpoints of running streams are written together, at most this long after they were taken. */
-const CHECKPOINT_BATCH_MS = 250;
-
 export class RequestLedger {
   readonly #open;
   readonly #settle;

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 
@@ -198,6 +199,54 @@ describe("POST /v1/chat rejects bad input with a 400 naming the field", () => {
     expect(response.status).toBe(413);
     const { error } = (await response.json()) as { error: { code: string } };
     expect(error.code).toBe("body_too_large");
+  });
+
+  it("a body over the limit sent in pieces, without Content-Length, gets 413, not a reset", async () => {
+    // The client keeps sending after the limit: the gateway must read the rest
+    // away rather than close on it, or the client sees ECONNRESET/EPIPE.
+    const { status, body } = await new Promise<{ status: number; body: string }>(
+      (resolve, reject) => {
+        const request = httpRequest(`${gateway.url}/v1/chat`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+        });
+        request.on("error", reject);
+        request.on("response", (response) => {
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (part: string) => {
+            text += part;
+          });
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+        });
+        const piece = "x".repeat(8_000);
+        let sent = 0;
+        const sendMore = () => {
+          if (sent === 8) {
+            request.end();
+            return;
+          }
+          sent += 1;
+          request.write(piece, () => setTimeout(sendMore, 5));
+        };
+        sendMore();
+      },
+    );
+    expect(status).toBe(413);
+    expect((JSON.parse(body) as { error: { code: string } }).error.code).toBe("body_too_large");
+  });
+
+  it("a compressed body gets 415 unsupported_encoding", async () => {
+    const response = await gateway.request("/v1/chat", {
+      method: "POST",
+      // Refused on the header alone, before the bytes are looked at.
+      body: JSON.stringify({ messages: [user("x")] }),
+      headers: { "Content-Type": "application/json", "Content-Encoding": "gzip" },
+    });
+    expect(response.status).toBe(415);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("unsupported_encoding");
+    expect(error.message).toContain("gzip");
   });
 
   it("records nothing in the ledger for refused input", () => {

@@ -25,7 +25,9 @@ const MAX_ERROR_BODY_BYTES = 1 << 20;
  * redirect, and a 3xx reaches the SDK as a failed call.
  */
 export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
-  const agentOptions = { keepAlive: true, scheduling: "lifo" as const };
+  // Idle pooled sockets close after 4 s (as undici's do), sooner when the
+  // server's Keep-Alive header asks; a busy socket is never timed out here.
+  const agentOptions = { keepAlive: true, scheduling: "lifo" as const, timeout: 4_000 };
   const agents = {
     "http:": new http.Agent(agentOptions),
     "https:": new https.Agent({ ...agentOptions, ...options.tls }),
@@ -50,59 +52,88 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
     const signal = init.signal ?? undefined;
     if (signal?.aborted) throw abortReason(signal);
 
-    return new Promise<Response>((resolve, reject) => {
-      const client = url.protocol === "https:" ? https : http;
-      const request = client.request({
-        protocol: url.protocol,
-        hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        method: init.method ?? "GET",
-        // As a flat list, Node writes the headers as they are, without
-        // re-validating each one (the SDK built them); Host is then ours to set.
-        headers: flatHeaders(url, headers),
-        agent: agents[url.protocol as "http:" | "https:"],
-      });
-      let answered = false;
-      const onAbort = () => request.destroy(abortReason(signal));
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const stopListening = () => signal?.removeEventListener("abort", onAbort);
+    const agent = agents[url.protocol as "http:" | "https:"];
+    const exchange = { url, method: init.method ?? "GET", headers, payload, agent, signal };
+    try {
+      return await send(exchange);
+    } catch (error) {
+      // A kept-alive socket the server closed while it sat in the pool: the
+      // request never reached the server, so it is sent once more, on a new one.
+      if (!(error instanceof StaleSocket)) throw error;
+      return send(exchange);
+    }
+  };
+}
 
-      // Kept for the request's whole life: a later socket error (the answer
-      // cut mid-way) also surfaces here, and an unheard 'error' would crash.
-      request.on("error", (error) => {
-        if (answered) return;
-        stopListening();
-        reject(
-          signal?.aborted ? abortReason(signal) : new TypeError("fetch failed", { cause: error }),
-        );
-      });
-      request.on("response", (incoming) => {
-        answered = true;
-        incoming.once("close", stopListening);
-        const status = incoming.statusCode ?? 0;
-        const statusText = reasonPhrase(incoming.statusMessage);
-        const responseHeaders = toHeaders(incoming.rawHeaders);
-        const stream = decoded(incoming);
-        if (status >= 200 && status < 300) {
-          let response: StreamedResponse;
-          try {
-            response = new StreamedResponse(url.href, status, statusText, responseHeaders, stream);
-          } catch (error) {
-            incoming.destroy();
-            reject(new TypeError("fetch failed", { cause: error }));
-            return;
-          }
-          resolve(response);
+interface Exchange {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  payload: Buffer | undefined;
+  agent: http.Agent;
+  signal: AbortSignal | undefined;
+}
+
+class StaleSocket extends Error {}
+
+function send({ url, method, headers, payload, agent, signal }: Exchange): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const client = url.protocol === "https:" ? https : http;
+    const request = client.request({
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      method,
+      // As a flat list, Node writes the headers as they are, without
+      // re-validating each one (they went through Headers); Host is then ours to set.
+      headers: flatHeaders(url, headers),
+      agent,
+    });
+    let answered = false;
+    const onAbort = () => request.destroy(abortReason(signal));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const stopListening = () => signal?.removeEventListener("abort", onAbort);
+
+    // Kept for the request's whole life: a later socket error (the answer
+    // cut mid-way) also surfaces here, and an unheard 'error' would crash.
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      stopListening();
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+      } else if (request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) {
+        reject(new StaleSocket("the kept-alive socket was closed", { cause: error }));
+      } else {
+        reject(new TypeError("fetch failed", { cause: error }));
+      }
+    });
+    request.on("response", (incoming) => {
+      answered = true;
+      incoming.once("close", stopListening);
+      const status = incoming.statusCode ?? 0;
+      const statusText = reasonPhrase(incoming.statusMessage);
+      const responseHeaders = toHeaders(incoming.rawHeaders);
+      const stream = decoded(incoming);
+      if (status >= 200 && status < 300) {
+        let response: StreamedResponse;
+        try {
+          response = new StreamedResponse(url.href, status, statusText, responseHeaders, stream);
+        } catch (error) {
+          incoming.destroy();
+          reject(new TypeError("fetch failed", { cause: error }));
           return;
         }
-        readAll(stream, MAX_ERROR_BODY_BYTES)
-          .then((bytes) => plainResponse(status, statusText, responseHeaders, bytes))
-          .then(resolve, reject);
-      });
-      request.end(payload);
+        resolve(response);
+        return;
+      }
+      // A refusal keeps its status whatever happens to its body: what arrived is kept.
+      readErrorBody(stream, MAX_ERROR_BODY_BYTES)
+        .then((bytes) => plainResponse(status, statusText, responseHeaders, bytes))
+        .then(resolve, reject);
     });
-  };
+    request.end(payload);
+  });
 }
 
 /**
@@ -197,6 +228,7 @@ function toHeaders(raw: string[]): Headers {
 
 /** Undoes a content-encoding the server applied although none was asked for. */
 function decoded(incoming: http.IncomingMessage): Readable {
+  if (incoming.headers["content-length"] === "0") return incoming;
   const encoding = incoming.headers["content-encoding"]?.trim().toLowerCase();
   const decoder =
     encoding === "gzip" || encoding === "x-gzip"
@@ -221,6 +253,29 @@ function readAll(stream: Readable, limit: number): Promise<Buffer> {
     });
     stream.once("end", () => resolve(Buffer.concat(parts).subarray(0, limit)));
     stream.once("error", (error) => reject(new TypeError("fetch failed", { cause: error })));
+  });
+}
+
+/**
+ * An error answer's body, at most `limit` bytes (the rest is not read). Never
+ * fails: a body cut off, undecodable or aborted gives what arrived before.
+ */
+function readErrorBody(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const done = () => resolve(Buffer.concat(parts).subarray(0, limit));
+    stream.on("data", (part: Buffer) => {
+      parts.push(part);
+      size += part.length;
+      if (size >= limit) {
+        stream.destroy();
+        done();
+      }
+    });
+    stream.once("end", done);
+    stream.once("error", done);
+    stream.once("close", done);
   });
 }
 

@@ -593,3 +593,62 @@ describe("header values are checked", () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe("a refusal keeps its status whatever happens to its body", () => {
+  it("a 429 with gzip announced on an empty body", async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(429, {
+        "content-encoding": "gzip",
+        "content-length": "0",
+        "retry-after": "7",
+      });
+      response.end();
+    });
+    const response = await createNodeFetch()(server.url("/"));
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect(await response.text()).toBe("");
+  });
+
+  it("a 503 whose body is cut mid-way keeps what arrived", async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(503, { "content-type": "application/json", "content-length": "100" });
+      response.write('{"error":');
+      setTimeout(() => response.socket?.destroy(), 20);
+    });
+    const response = await createNodeFetch()(server.url("/"));
+    expect(response.status).toBe(503);
+    expect(await response.text()).toBe('{"error":');
+  });
+});
+
+describe("a kept-alive socket the server closed", () => {
+  it("is retried once on a new connection, and the call succeeds", async () => {
+    // Answers the first request of each connection; closes on the second, as
+    // a server does when its keep-alive timeout ends just as a request arrives.
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections += 1;
+      let requests = 0;
+      socket.on("data", () => {
+        requests += 1;
+        if (requests === 1) {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok");
+        } else {
+          socket.destroy();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const fetchOver = createNodeFetch();
+      const url = `http://127.0.0.1:${port}/`;
+      expect(await (await fetchOver(url, { method: "POST", body: "a" })).text()).toBe("ok");
+      expect(await (await fetchOver(url, { method: "POST", body: "b" })).text()).toBe("ok");
+      expect(connections).toBe(2);
+    } finally {
+      server.close();
+    }
+  });
+});
