@@ -66,7 +66,7 @@ function runCli(info: GatewayProcessInfo, args: string[]): Promise<string> {
 
 /** Registers the suite's site with the gateway (`sluice site add`), with a known secret. */
 export async function registerSite(info: GatewayProcessInfo): Promise<void> {
-  await runCli(info, ["site", "add", info.siteId, "--secret", info.secret]);
+  await runCli(info, ["site", "add", info.siteId, `--secret=${info.secret}`]);
 }
 
 /**

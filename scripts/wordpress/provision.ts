@@ -92,8 +92,12 @@ function defaultGatewayUrl(): string {
   return `http://127.0.0.1:${process.env.SLUICE_PORT || "8787"}`;
 }
 
+/** base64url, never starting with "-" (it may be passed as `--secret X` to the CLI). */
 function generateSecret(bytes: number): string {
-  return randomBytes(bytes).toString("base64url");
+  for (;;) {
+    const secret = randomBytes(bytes).toString("base64url");
+    if (!secret.startsWith("-")) return secret;
+  }
 }
 
 /** Builds (or updates) a ready WordPress site with SQLite, the Sluice plugin and a chat page. */

@@ -14,8 +14,15 @@ export class SiteError extends Error {
   override name = "SiteError";
 }
 
+/**
+ * 32 random bytes, base64url. Never starting with "-": a secret pasted after
+ * `--secret` on a command line would otherwise be read as an option.
+ */
 export function newSecret(): string {
-  return randomBytes(32).toString("base64url");
+  for (;;) {
+    const secret = randomBytes(32).toString("base64url");
+    if (!secret.startsWith("-")) return secret;
+  }
 }
 
 /** Sites and their shared secrets (sealed in the vault), with a read cache for the hot path. */

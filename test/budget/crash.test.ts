@@ -76,7 +76,7 @@ function signed(port: number, path: string, body = "", method = body ? "POST" : 
 describe("a gateway killed mid-stream", () => {
   it("reclaims the reservation at the next start, bills the checkpointed usage, and keeps the cap right", async () => {
     const port = await freePort();
-    cli(port, "site", "add", "crash", "--secret", SECRET);
+    cli(port, "site", "add", "crash", `--secret=${SECRET}`);
     cli(port, "policy", "set", "crash", "--day-usd", "0.01");
     const first = await serve(port);
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../server/ledger/db.ts";
-import { SiteStore } from "../../server/ledger/sites.ts";
+import { newSecret, SiteStore } from "../../server/ledger/sites.ts";
 import { ProviderKeyStore } from "../../server/vault/provider-keys.ts";
 import { Vault } from "../../server/vault/vault.ts";
 
@@ -73,6 +73,14 @@ describe("stored secrets", () => {
     ]);
     expect(new SiteStore(reopened, vault).secretFor("blog")).toBe(secret);
     reopened.close();
+  });
+
+  it("generates secrets that never start with a dash (a CLI would read one as an option)", () => {
+    // base64url starts with "-" one time in 64: 2,000 draws would show it.
+    const secrets = Array.from({ length: 2000 }, () => newSecret());
+    expect(secrets.filter((secret) => secret.startsWith("-"))).toEqual([]);
+    expect(new Set(secrets).size).toBe(2000);
+    expect(secrets.every((secret) => /^[A-Za-z0-9_-]{43}$/.test(secret))).toBe(true);
   });
 
   it("validates site ids and secrets", () => {

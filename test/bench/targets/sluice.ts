@@ -40,7 +40,7 @@ export const sluice: TargetDefinition = {
     });
     const bin = join(context.root, "bin/sluice.js");
     const secret = randomBytes(24).toString("hex");
-    await runNode([bin, "site", "add", SITE, "--secret", secret], { env, cwd: context.tempDir });
+    await runNode([bin, "site", "add", SITE, `--secret=${secret}`], { env, cwd: context.tempDir });
 
     const child = spawnChild("sluice", [...context.nodeFlags, bin, "serve"], {
       env,

@@ -127,7 +127,7 @@ export const wordpress: TargetDefinition = {
     });
     // The gateway reads a site's secret from SQLite on every request: no restart needed.
     await runNode(
-      [join(context.root, "bin/sluice.js"), "site", "add", SITE_ID, "--secret", secret],
+      [join(context.root, "bin/sluice.js"), "site", "add", SITE_ID, `--secret=${secret}`],
       {
         env,
         cwd: context.tempDir,
