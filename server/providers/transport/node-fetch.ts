@@ -166,12 +166,12 @@ export class StreamedResponse extends Response {
   }
 
   override async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await readAll(this.stream, Number.POSITIVE_INFINITY);
+    const bytes = await readAll(this.stream);
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
   override async text(): Promise<string> {
-    return (await readAll(this.stream, Number.POSITIVE_INFINITY)).toString("utf8");
+    return (await readAll(this.stream)).toString("utf8");
   }
 
   override async json(): Promise<unknown> {
@@ -242,16 +242,12 @@ function decoded(incoming: http.IncomingMessage): Readable {
   return pipeline(incoming, decoder, () => {});
 }
 
-function readAll(stream: Readable, limit: number): Promise<Buffer> {
+/** The whole body; rejects as fetch does when the stream breaks. */
+function readAll(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    let size = 0;
-    stream.on("data", (part: Buffer) => {
-      if (size >= limit) return;
-      parts.push(part);
-      size += part.length;
-    });
-    stream.once("end", () => resolve(Buffer.concat(parts).subarray(0, limit)));
+    stream.on("data", (part: Buffer) => parts.push(part));
+    stream.once("end", () => resolve(Buffer.concat(parts)));
     stream.once("error", (error) => reject(new TypeError("fetch failed", { cause: error })));
   });
 }
