@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
+import { newSecret } from "../../server/ledger/sites.ts";
 import { ensureWordPressCore } from "./core.ts";
 import { copyTree, removeTree } from "./files.ts";
 import { type InstallConfig, runInstallPhase } from "./install-phases.ts";
@@ -92,12 +93,8 @@ function defaultGatewayUrl(): string {
   return `http://127.0.0.1:${process.env.SLUICE_PORT || "8787"}`;
 }
 
-/** base64url, never starting with "-" (it may be passed as `--secret X` to the CLI). */
 function generateSecret(bytes: number): string {
-  for (;;) {
-    const secret = randomBytes(bytes).toString("base64url");
-    if (!secret.startsWith("-")) return secret;
-  }
+  return randomBytes(bytes).toString("base64url");
 }
 
 /** Builds (or updates) a ready WordPress site with SQLite, the Sluice plugin and a chat page. */
@@ -138,7 +135,8 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
       "",
     ),
     siteId: options.siteId ?? previous?.siteId ?? "local",
-    siteSecret: options.siteSecret ?? previous?.siteSecret ?? generateSecret(32),
+    // The gateway's own generator: the secret may be passed to its CLI.
+    siteSecret: options.siteSecret ?? previous?.siteSecret ?? newSecret(),
     pageUrl: "",
     wordPressVersion: "",
     pluginFile: null,
