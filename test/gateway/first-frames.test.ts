@@ -1,9 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { forEachMessage, startTestGateway, type TestGateway } from "../support/gateway.ts";
 
 /**
  * usage_start is held back to leave with the first content in one write; it
@@ -63,19 +62,10 @@ describe("the first frames", () => {
     });
     expect(response.status).toBe(200);
     const arrivals: { event: string; at: number }[] = [];
-    const parser = createParser({
-      onEvent: (message) => {
-        const type = message.event ?? (message.data === "[DONE]" ? "done" : "content");
-        arrivals.push({ event: type, at: performance.now() - started });
-      },
+    await forEachMessage(response, (message) => {
+      const type = message.event ?? (message.data === "[DONE]" ? "done" : "content");
+      arrivals.push({ event: type, at: performance.now() - started });
     });
-    const decoder = new TextDecoder();
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
     expect(arrivals.map((arrival) => arrival.event)).toEqual([
       "usage_start",
       "content",

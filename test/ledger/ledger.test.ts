@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config.ts";
 import { openDatabase } from "../../server/ledger/db.ts";
 import { MIGRATIONS } from "../../server/ledger/migrations.ts";
-import { RequestLedger } from "../../server/ledger/requests.ts";
+import { type OpenedRequest, RequestLedger } from "../../server/ledger/requests.ts";
 import { startGateway } from "../../server/serve.ts";
 
 const usage = {
@@ -15,6 +15,25 @@ const usage = {
   cacheWriteTokens: 0,
   reasoningTokens: 1,
 };
+
+/** A request as the pipeline opens it; `overrides` changes what a test is about. */
+function opened(id: string, overrides: Partial<OpenedRequest> = {}): OpenedRequest {
+  return {
+    id,
+    siteId: "s",
+    visitor: undefined,
+    provider: "openai",
+    model: "gpt-4o-mini",
+    requestedModel: "auto",
+    streamed: true,
+    startedAt: 1000,
+    inputTokens: 10,
+    maxTokens: 100,
+    reservedPicoUsd: 500,
+    degradedFrom: null,
+    ...overrides,
+  };
+}
 
 describe("the SQLite ledger", () => {
   it("uses WAL and applies each migration once", () => {
@@ -31,20 +50,7 @@ describe("the SQLite ledger", () => {
   it("opens a row at the start and settles it with usage and cost", () => {
     const db = openDatabase(":memory:");
     const ledger = new RequestLedger(db);
-    ledger.open({
-      id: "req_1",
-      siteId: "s",
-      visitor: "v_12345678",
-      provider: "openai",
-      model: "gpt-4o-mini",
-      requestedModel: "auto",
-      streamed: true,
-      startedAt: 1000,
-      inputTokens: 10,
-      maxTokens: 100,
-      reservedPicoUsd: 500,
-      degradedFrom: null,
-    });
+    ledger.open(opened("req_1", { visitor: "v_12345678" }));
     expect(db.prepare("SELECT status FROM requests WHERE id = 'req_1'").pluck().get()).toBe("open");
     ledger.settle("req_1", {
       status: "aborted",
@@ -78,22 +84,8 @@ describe("the SQLite ledger", () => {
   it("writes the checkpoints of all streams in one batch, and never over a settled row", () => {
     const db = openDatabase(":memory:");
     const ledger = new RequestLedger(db);
-    const row = (id: string) => ({
-      id,
-      siteId: "s",
-      visitor: undefined,
-      provider: "openai" as const,
-      model: "gpt-4o-mini",
-      requestedModel: "auto",
-      streamed: true,
-      startedAt: 1000,
-      inputTokens: 10,
-      maxTokens: 100,
-      reservedPicoUsd: 500,
-      degradedFrom: null,
-    });
-    ledger.open(row("req_a"));
-    ledger.open(row("req_b"));
+    ledger.open(opened("req_a"));
+    ledger.open(opened("req_b"));
     const outputOf = (id: string) =>
       db.prepare("SELECT output_tokens FROM requests WHERE id = ?").pluck().get(id);
     const before = outputOf("req_a");
@@ -126,20 +118,16 @@ describe("the SQLite ledger", () => {
   it("bills rows a crash left open by their checkpoint when the gateway starts again", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-crash-"));
     const db = openDatabase(join(dir, "sluice.db"));
-    new RequestLedger(db).open({
-      id: "req_crashed",
-      siteId: "s",
-      visitor: undefined,
-      provider: "demo",
-      model: "sluice-demo",
-      requestedModel: "auto",
-      streamed: true,
-      startedAt: Date.now() - 5000,
-      inputTokens: 1000,
-      maxTokens: 500,
-      reservedPicoUsd: 0,
-      degradedFrom: null,
-    });
+    new RequestLedger(db).open(
+      opened("req_crashed", {
+        provider: "demo",
+        model: "sluice-demo",
+        startedAt: Date.now() - 5000,
+        inputTokens: 1000,
+        maxTokens: 500,
+        reservedPicoUsd: 0,
+      }),
+    );
     db.prepare("UPDATE requests SET output_tokens = 200 WHERE id = 'req_crashed'").run();
     db.close();
     const gateway = await startGateway(

@@ -3,7 +3,7 @@ import path from "node:path";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoAnswer } from "../../server/providers/demo/script.ts";
-import { startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { forEachMessage, startTestGateway, type TestGateway } from "../support/gateway.ts";
 import { type PluginSite, startPluginSite } from "./support/site.ts";
 import { GatewayTap, parseHttpMessage } from "./support/tap.ts";
 
@@ -164,19 +164,10 @@ describe("POST /sluice/v1/chat, streaming", () => {
     });
     expect(response.status).toBe(200);
     const events: TimedEvent[] = [];
-    const parser = createParser({
-      onEvent: (message) => {
-        events.push({ at: 0, event: message.event, data: message.data });
-        if (events.length === 4) tap.cutAll();
-      },
+    await forEachMessage(response, (message) => {
+      events.push({ at: 0, event: message.event, data: message.data });
+      if (events.length === 4) tap.cutAll();
     });
-    const decoder = new TextDecoder();
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
     const error = events.at(-2);
     expect(error?.event).toBe("error");
     expect(JSON.parse(error?.data ?? "{}")).toMatchObject({

@@ -89,15 +89,22 @@ export interface ParsedEvent {
 /** Reads a whole SSE response into events (with eventsource-parser, as a client would). */
 export async function readEvents(response: Response): Promise<ParsedEvent[]> {
   const events: ParsedEvent[] = [];
-  const parser = createParser({
-    onEvent: (message: EventSourceMessage) => events.push(toParsed(message)),
-  });
+  await forEachMessage(response, (message) => events.push(toParsed(message)));
+  return events;
+}
+
+/** Reads an SSE response to its end, handing over each message as it arrives. */
+export async function forEachMessage(
+  response: Response,
+  onMessage: (message: EventSourceMessage) => void,
+): Promise<void> {
+  const parser = createParser({ onEvent: onMessage });
   const decoder = new TextDecoder();
-  if (!response.body) return events;
+  if (!response.body) return;
   const reader = response.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return events;
+    if (done) return;
     parser.feed(decoder.decode(value, { stream: true }));
   }
 }
