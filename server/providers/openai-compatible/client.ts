@@ -1,12 +1,10 @@
 import OpenAI, { type APIError } from "openai";
-import { createNodeFetch, type NodeFetchOptions } from "../transport/node-fetch.ts";
+import { createNodeFetch } from "../transport/node-fetch.ts";
 
 export interface ClientSettings {
   apiKey: string;
   baseUrl: string;
   headersTimeoutMs: number;
-  /** TLS options for the connections to the provider (tests pass a private CA). */
-  tls?: NodeFetchOptions["tls"];
 }
 
 /**
@@ -53,6 +51,6 @@ export function createClient(settings: ClientSettings): OpenAI {
     project: null,
     // The SDK builds, signs and sends every request and reads every refusal;
     // over node:http the answer's body stays a Node stream, read by stream.ts.
-    fetch: createNodeFetch({ tls: settings.tls }),
+    fetch: createNodeFetch(),
   });
 }
