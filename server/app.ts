@@ -22,19 +22,20 @@ export function createApp(services: Services, logger: Logger): express.Express {
     res.json({ status: "ok", version: VERSION, streaming: config.streaming });
   });
 
-  const v1 = express.Router();
-  v1.use(assignRequestId);
-  // The raw body is kept as a Buffer: the signature covers its exact bytes.
-  v1.use(readRawBody(config.maxBodyBytes));
-  v1.use(
+  // Every /v1 route: an id, the raw body (a Buffer: the signature covers its
+  // exact bytes), then the signature check.
+  const signed = [
+    assignRequestId,
+    readRawBody(config.maxBodyBytes),
     checkSignature({
       sites: services.sites,
       nonces: services.nonces,
       windowSeconds: config.signatureWindowSeconds,
     }),
-  );
-  v1.post(
-    "/chat",
+  ];
+  app.post(
+    "/v1/chat",
+    ...signed,
     chatRoute({
       deps: services.chat,
       inflight: services.inflight,
@@ -43,13 +44,16 @@ export function createApp(services: Services, logger: Logger): express.Express {
       keepAliveMs: config.keepAliveMs,
     }),
   );
-  v1.get("/models", modelsRoute(services.catalog, services.registry, services.policies));
-  v1.get("/usage", usageRoute(services.usage, services.policies));
+  app.get(
+    "/v1/models",
+    ...signed,
+    modelsRoute(services.catalog, services.registry, services.policies),
+  );
+  app.get("/v1/usage", ...signed, usageRoute(services.usage, services.policies));
   const policy = policyRoutes(services.policies, services.budget);
-  v1.get("/policy", policy.show);
-  v1.put("/policy", policy.update);
-  v1.get("/requests", requestsRoute(services.db));
-  app.use("/v1", v1);
+  app.get("/v1/policy", ...signed, policy.show);
+  app.put("/v1/policy", ...signed, policy.update);
+  app.get("/v1/requests", ...signed, requestsRoute(services.db));
 
   app.use((req: Request, res: Response) => {
     const requestId = context(res).requestId ?? "none";
