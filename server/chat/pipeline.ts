@@ -121,7 +121,9 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
         if (event.type === "text-delta") {
           if (ttfcMs === null) ttfcMs = Math.round(performance.now() - input.receivedAt);
           text += event.text;
-          await sink.content(event.text, info.provider);
+          // A promise only while the client's socket is full (backpressure).
+          const full = sink.content(event.text, info.provider);
+          if (full) await full;
           if (performance.now() >= nextCheckpoint) {
             // Only the text added since the last checkpoint is counted, so this stays linear.
             checkpointTokens += countTextTokens(text.slice(checkpointChars));

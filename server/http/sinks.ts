@@ -21,11 +21,11 @@ export class StreamingSink implements ChatSink {
     this.#writer.hold(JSON.stringify(event), "usage_start");
   }
 
-  content(text: string, provider: string): Promise<void> {
+  content(text: string, provider: string): Promise<void> | undefined {
     return this.#send(JSON.stringify({ type: "content", data: text, provider }));
   }
 
-  fail(event: ErrorEvent): Promise<void> {
+  fail(event: ErrorEvent): Promise<void> | undefined {
     return this.#send(JSON.stringify(event), "error");
   }
 
@@ -34,7 +34,7 @@ export class StreamingSink implements ChatSink {
     this.#writer.end([{ data: JSON.stringify(event), event: "usage_final" }, { data: "[DONE]" }]);
   }
 
-  #send(data: string, event?: string): Promise<void> {
+  #send(data: string, event?: string): Promise<void> | undefined {
     if (!this.#writer) throw new Error("the stream has not started");
     return this.#writer.send(data, event);
   }

@@ -9,14 +9,15 @@ export const SSE_HEADERS = {
 
 /**
  * Writes Server-Sent Events to one response. Respects backpressure: when the
- * socket's buffer is full, `send` waits for 'drain' before it resolves, so a
- * slow reader slows the upstream read instead of growing memory. Sends a
+ * socket's buffer is full, `send` returns a promise of 'drain', so a slow
+ * reader slows the upstream read instead of growing memory. Sends a
  * `: keep-alive` comment after a silence of `keepAliveMs`.
  */
 export class SseWriter {
   readonly #response: ServerResponse;
-  readonly #keepAlive: NodeJS.Timeout;
-  #wroteSinceTick = false;
+  readonly #ticker: KeepAliveTicker;
+  /** Cleared by each keep-alive tick: false on the next tick means a silence. */
+  wroteSinceTick = false;
   #closed = false;
   #held = false;
 
@@ -25,11 +26,8 @@ export class SseWriter {
     // The headers go out with the first event, in one write.
     response.writeHead(200, { ...SSE_HEADERS, ...headers });
     response.once("close", () => this.#stop());
-    this.#keepAlive = setInterval(() => {
-      if (!this.#wroteSinceTick) this.#write(": keep-alive\n\n");
-      this.#wroteSinceTick = false;
-    }, keepAliveMs);
-    this.#keepAlive.unref();
+    this.#ticker = tickerFor(keepAliveMs);
+    this.#ticker.writers.add(this);
   }
 
   /** True once the client went away or the stream was ended. */
@@ -37,13 +35,21 @@ export class SseWriter {
     return this.#closed;
   }
 
-  /** Sends one event; `event` names it (omitted for plain data frames). */
-  send(data: string, event?: string): Promise<void> {
-    this.#wroteSinceTick = true;
+  /**
+   * Sends one event; `event` names it (omitted for plain data frames).
+   * Returns a promise only when the socket's buffer is full: wait for it
+   * before sending more.
+   */
+  send(data: string, event?: string): Promise<void> | undefined {
+    this.wroteSinceTick = true;
     const flowing = this.#write(frame(data, event));
     this.#release();
-    if (flowing) return Promise.resolve();
-    return this.#drained();
+    return flowing ? undefined : this.#drained();
+  }
+
+  /** Sends the keep-alive comment. */
+  keepAlive(): void {
+    this.#write(": keep-alive\n\n");
   }
 
   /**
@@ -53,7 +59,7 @@ export class SseWriter {
    */
   hold(data: string, event?: string): void {
     if (this.#closed) return;
-    this.#wroteSinceTick = true;
+    this.wroteSinceTick = true;
     if (!this.#held) {
       this.#held = true;
       this.#response.cork();
@@ -98,8 +104,44 @@ export class SseWriter {
 
   #stop(): void {
     this.#closed = true;
-    clearInterval(this.#keepAlive);
+    this.#ticker.remove(this);
   }
+}
+
+/**
+ * One interval timer for all open streams with the same keep-alive period,
+ * rather than one per stream: a stream that wrote nothing since the last tick
+ * gets a comment.
+ */
+interface KeepAliveTicker {
+  writers: Set<SseWriter>;
+  remove(writer: SseWriter): void;
+}
+
+const tickers = new Map<number, KeepAliveTicker>();
+
+function tickerFor(periodMs: number): KeepAliveTicker {
+  const existing = tickers.get(periodMs);
+  if (existing) return existing;
+  const writers = new Set<SseWriter>();
+  const timer = setInterval(() => {
+    for (const writer of writers) {
+      if (!writer.wroteSinceTick) writer.keepAlive();
+      writer.wroteSinceTick = false;
+    }
+  }, periodMs);
+  timer.unref();
+  const ticker: KeepAliveTicker = {
+    writers,
+    remove(writer) {
+      writers.delete(writer);
+      if (writers.size > 0) return;
+      clearInterval(timer);
+      tickers.delete(periodMs);
+    },
+  };
+  tickers.set(periodMs, ticker);
+  return ticker;
 }
 
 function frame(data: string, event?: string): string {

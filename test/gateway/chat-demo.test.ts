@@ -182,6 +182,27 @@ describe("POST /v1/chat with the demo provider", () => {
     }
   });
 
+  it("keeps sending keep-alive comments to a stream after another one ended", async () => {
+    const quiet = await startTestGateway({
+      SLUICE_DEMO_DELAY_MS: "150",
+      SLUICE_KEEPALIVE_MS: "40",
+    });
+    try {
+      const short = quiet.request("/v1/chat", { body: chatBody("Hi", { max_tokens: 1 }) });
+      const long = quiet.request("/v1/chat", { body: chatBody("Hello", { max_tokens: 12 }) });
+      const [shortRaw, longRaw] = await Promise.all(
+        [short, long].map(async (response) => (await response).text()),
+      );
+      expect(shortRaw.trimEnd().endsWith("data: [DONE]")).toBe(true);
+      // Between the long stream's second and third deltas (~300 ms in) the short one has ended.
+      const pieces = longRaw.split('"type":"content"');
+      expect(pieces.length).toBeGreaterThan(3);
+      expect(pieces[2]).toContain(": keep-alive\n\n");
+    } finally {
+      await quiet.stop();
+    }
+  });
+
   it("answers buffered when streaming is switched off by configuration", async () => {
     const buffered = await startTestGateway({ SLUICE_STREAMING: "false" });
     try {
