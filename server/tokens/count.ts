@@ -38,7 +38,55 @@ const REPLY_PRIMING_TOKENS = 3;
 export function countMessageTokens(messages: readonly ChatMessage[]): number {
   let total = REPLY_PRIMING_TOKENS;
   for (const message of messages) {
-    total += MESSAGE_OVERHEAD_TOKENS + countTextTokens(message.content);
+    total += MESSAGE_OVERHEAD_TOKENS + remembered.count(message.content);
   }
   return total;
 }
+
+/**
+ * Counts of recent message texts. Each turn of a conversation sends the whole
+ * history again, and every chat on a site shares its system prompt: without
+ * this, a long conversation would be tokenized again on every turn.
+ * Texts under `minChars` are cheap to count and not kept; the cache holds at
+ * most `maxChars` characters of text, dropping the least recently used first.
+ */
+export class CountCache {
+  readonly #count: (text: string) => number;
+  readonly #minChars: number;
+  readonly #maxChars: number;
+  readonly #counts = new Map<string, number>();
+  #chars = 0;
+
+  constructor(count: (text: string) => number, limits: { minChars: number; maxChars: number }) {
+    this.#count = count;
+    this.#minChars = limits.minChars;
+    this.#maxChars = limits.maxChars;
+  }
+
+  count(text: string): number {
+    if (text.length < this.#minChars || text.length > this.#maxChars / 4) return this.#count(text);
+    const known = this.#counts.get(text);
+    if (known !== undefined) {
+      // Re-inserted: a Map iterates in insertion order, so the oldest stays first.
+      this.#counts.delete(text);
+      this.#counts.set(text, known);
+      return known;
+    }
+    const counted = this.#count(text);
+    this.#counts.set(text, counted);
+    this.#chars += text.length;
+    for (const oldest of this.#counts.keys()) {
+      if (this.#chars <= this.#maxChars) break;
+      this.#counts.delete(oldest);
+      this.#chars -= oldest.length;
+    }
+    return counted;
+  }
+
+  /** Characters of text held. */
+  get chars(): number {
+    return this.#chars;
+  }
+}
+
+const remembered = new CountCache(countTextTokens, { minChars: 256, maxChars: 4_000_000 });
