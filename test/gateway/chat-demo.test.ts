@@ -190,9 +190,8 @@ describe("POST /v1/chat with the demo provider", () => {
     try {
       const short = quiet.request("/v1/chat", { body: chatBody("Hi", { max_tokens: 1 }) });
       const long = quiet.request("/v1/chat", { body: chatBody("Hello", { max_tokens: 12 }) });
-      const [shortRaw, longRaw] = await Promise.all(
-        [short, long].map(async (response) => (await response).text()),
-      );
+      const text = async (response: Promise<Response>) => (await response).text();
+      const [shortRaw, longRaw] = await Promise.all([text(short), text(long)]);
       expect(shortRaw.trimEnd().endsWith("data: [DONE]")).toBe(true);
       // Between the long stream's second and third deltas (~300 ms in) the short one has ended.
       const pieces = longRaw.split('"type":"content"');
