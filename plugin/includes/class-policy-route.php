@@ -18,7 +18,6 @@ namespace Sluice;
 use WP_Error;
 use WP_REST_Request;
 use WP_REST_Response;
-use WP_REST_Server;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -33,25 +32,7 @@ final class Policy_Route {
 	}
 
 	public function register( string $route_namespace ): void {
-		$can_manage = static fn(): bool => current_user_can( 'manage_options' );
-		register_rest_route(
-			$route_namespace,
-			'/policy',
-			array(
-				array(
-					'methods'             => WP_REST_Server::READABLE,
-					'permission_callback' => $can_manage,
-					'callback'            => array( $this, 'read' ),
-					'args'                => array(),
-				),
-				array(
-					'methods'             => WP_REST_Server::EDITABLE,
-					'permission_callback' => $can_manage,
-					'callback'            => array( $this, 'update' ),
-					'args'                => self::update_args(),
-				),
-			)
-		);
+		Admin_Route_Pair::register( $route_namespace, '/policy', array( $this, 'read' ), array( $this, 'update' ), self::update_args() );
 	}
 
 	/** @return array<string, array<string, mixed>> */

@@ -21,15 +21,15 @@ describe("token counts", () => {
   });
 
   it("count a repeated conversation's messages once, with the same totals", () => {
+    const system = "You answer questions about our shop. ".repeat(20);
+    const question = "Where is my order? ".repeat(30);
     const history = [
-      { role: "system" as const, content: "You answer questions about our shop. ".repeat(20) },
-      { role: "user" as const, content: "Where is my order? ".repeat(30) },
+      { role: "system" as const, content: system },
+      { role: "user" as const, content: question },
     ];
     const first = countMessageTokens(history);
     const again = countMessageTokens([...history, { role: "user", content: "Thanks" }]);
-    expect(first).toBe(
-      3 + 8 + countTextTokens(history[0].content) + countTextTokens(history[1].content),
-    );
+    expect(first).toBe(3 + 8 + countTextTokens(system) + countTextTokens(question));
     expect(again).toBe(first + 4 + countTextTokens("Thanks"));
   });
 });

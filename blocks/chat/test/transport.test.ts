@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { type ChatRequest, canStream, requestAnswer, type TransportDeps } from "../view/transport";
+import {
+  type ChatHandlers,
+  type ChatRequest,
+  type ChatResult,
+  canStream,
+  requestAnswer,
+  type TransportDeps,
+} from "../view/transport";
 
 const encoder = new TextEncoder();
 
@@ -84,6 +91,15 @@ function collect() {
   return { deltas, handlers: { onDelta: (text: string) => deltas.push(text) } };
 }
 
+/** requestAnswer against the scripted host, with a signal nobody aborts. */
+function ask(
+  host: FakeHost,
+  chatRequest: ChatRequest = request,
+  handlers: ChatHandlers = collect().handlers,
+): Promise<ChatResult> {
+  return requestAnswer(chatRequest, handlers, new AbortController().signal, host.deps());
+}
+
 describe("requestAnswer, streaming", () => {
   test("posts the contract's body and streams the deltas in order", async () => {
     const host = new FakeHost();
@@ -94,12 +110,7 @@ describe("requestAnswer, streaming", () => {
       [2100, `${usageFinal()}data: [DONE]\n\n`],
     ]);
     const { deltas, handlers } = collect();
-    const result = await requestAnswer(
-      { ...request, nonce: "n0nce" },
-      handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host, { ...request, nonce: "n0nce" }, handlers);
     expect(result.outcome).toMatchObject({
       status: "complete",
       hostBuffers: false,
@@ -126,12 +137,7 @@ describe("requestAnswer, streaming", () => {
       "data: [DONE]\n\n";
     host.stream([[3050, body]]);
     const { deltas, handlers } = collect();
-    const result = await requestAnswer(
-      request,
-      handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host, request, handlers);
     expect(result.outcome).toMatchObject({ status: "complete", hostBuffers: true });
     expect(deltas).toHaveLength(30); // the visitor still gets the whole answer
   });
@@ -145,12 +151,7 @@ describe("requestAnswer, streaming", () => {
       [220, "data: [DONE]\n\n"],
     ]);
     const { deltas, handlers } = collect();
-    const result = await requestAnswer(
-      request,
-      handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host, request, handlers);
     expect(result.outcome).toEqual({
       status: "failed",
       failure: { kind: "interrupted", code: "provider_stream_error" },
@@ -167,12 +168,7 @@ describe("requestAnswer, streaming", () => {
         `event: error\n${frame({ type: "error", code: "gateway_stream_cut", message: "cut" })}data: [DONE]\n\n`,
       ],
     ]);
-    const result = await requestAnswer(
-      request,
-      collect().handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host);
     expect(result.outcome).toEqual({
       status: "failed",
       failure: { kind: "interrupted", code: "gateway_stream_cut" },
@@ -182,12 +178,7 @@ describe("requestAnswer, streaming", () => {
   test("a stream that stops without usage_final is interrupted", async () => {
     const host = new FakeHost();
     host.stream([[100, frame({ type: "content", data: "Half" })]]);
-    const result = await requestAnswer(
-      request,
-      collect().handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host);
     expect(result.outcome).toMatchObject({ status: "failed", failure: { kind: "interrupted" } });
   });
 
@@ -228,12 +219,7 @@ describe("requestAnswer, other answers", () => {
       usage: { output_tokens: 2 },
     });
     const { deltas, handlers } = collect();
-    const result = await requestAnswer(
-      { ...request, stream: false },
-      handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host, { ...request, stream: false }, handlers);
     expect(result.outcome).toMatchObject({
       status: "complete",
       hostBuffers: false,
@@ -251,12 +237,7 @@ describe("requestAnswer, other answers", () => {
       data: { status: 403 },
     });
     host.stream([[10, `${frame({ type: "content", data: "ok" }) + usageFinal()}data: [DONE]\n\n`]]);
-    const result = await requestAnswer(
-      { ...request, nonce: "stale" },
-      collect().handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host, { ...request, nonce: "stale" });
     expect(result).toMatchObject({ nonceRejected: true, outcome: { status: "complete" } });
     expect(host.calls).toHaveLength(2);
     expect(headersOf(host, 1)["X-WP-Nonce"]).toBeUndefined();
@@ -265,12 +246,7 @@ describe("requestAnswer, other answers", () => {
   test("other 403s are not retried", async () => {
     const host = new FakeHost();
     host.json(403, { code: "sluice_chat_off", message: "off", data: { status: 403 } });
-    const result = await requestAnswer(
-      { ...request, nonce: "n" },
-      collect().handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host, { ...request, nonce: "n" });
     expect(result).toMatchObject({
       nonceRejected: false,
       outcome: { status: "failed", failure: { kind: "switched_off" } },
@@ -287,12 +263,7 @@ describe("requestAnswer, other answers", () => {
         "Retry-After": "20",
       },
     );
-    const result = await requestAnswer(
-      request,
-      collect().handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host);
     expect(result.outcome).toEqual({
       status: "failed",
       failure: {
@@ -306,12 +277,7 @@ describe("requestAnswer, other answers", () => {
 
   test("a network failure is 'unavailable'", async () => {
     const host = new FakeHost();
-    const result = await requestAnswer(
-      request,
-      collect().handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host);
     expect(result.outcome).toEqual({ status: "failed", failure: { kind: "unavailable" } });
   });
 
@@ -320,12 +286,7 @@ describe("requestAnswer, other answers", () => {
     host.responses.push(
       () => new Response("<html>maintenance</html>", { headers: { "Content-Type": "text/html" } }),
     );
-    const result = await requestAnswer(
-      request,
-      collect().handlers,
-      new AbortController().signal,
-      host.deps(),
-    );
+    const result = await ask(host);
     expect(result.outcome).toEqual({ status: "failed", failure: { kind: "unreadable" } });
   });
 });
