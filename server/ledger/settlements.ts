@@ -10,8 +10,7 @@ import type { SettledRequest } from "./requests.ts";
  * billed at start-up from the row's last checkpoint, never lost.
  */
 export class SettlementQueue {
-  readonly #db: Db;
-  readonly #apply: (requestId: string, outcome: SettledRequest) => void;
+  readonly #write: (batch: [string, SettledRequest][]) => void;
   readonly #onError: (error: unknown) => void;
   #queue: [string, SettledRequest][] = [];
   #committed: (() => void)[] = [];
@@ -22,8 +21,10 @@ export class SettlementQueue {
     apply: (requestId: string, outcome: SettledRequest) => void,
     onError: (error: unknown) => void,
   ) {
-    this.#db = db;
-    this.#apply = apply;
+    // Made once: better-sqlite3 builds a wrapper per db.transaction() call.
+    this.#write = db.transaction((batch: [string, SettledRequest][]) => {
+      for (const [requestId, outcome] of batch) apply(requestId, outcome);
+    });
     this.#onError = onError;
   }
 
@@ -45,9 +46,7 @@ export class SettlementQueue {
     this.#queue = [];
     this.#committed = [];
     try {
-      this.#db.transaction(() => {
-        for (const [requestId, outcome] of batch) this.#apply(requestId, outcome);
-      })();
+      this.#write(batch);
     } catch (error) {
       this.#onError(error);
     }
