@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { signedHeaders } from "./http/signature.ts";
 import { openDatabase } from "./ledger/db.ts";
 import { SiteError, SiteStore } from "./ledger/sites.ts";
+import { UsageReports, usageSummary } from "./ledger/usage.ts";
 import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
 import { startGateway } from "./serve.ts";
 import { ProviderKeyStore } from "./vault/provider-keys.ts";
@@ -32,6 +33,7 @@ Usage:
                                             set the operator's policy for a site
                                             ("none" clears a cap or the allowlist)
   sluice policy show <site>                 both policy layers, the effective one, spend
+  sluice usage <site> [--days N] [--json]   spend by local day and by model (default 7 days)
   sluice sign <site> <METHOD> <path> [body]
                                             print signature headers as curl -H flags
   sluice key set <provider> [--value K]     store a provider API key in the encrypted vault
@@ -113,6 +115,24 @@ export async function main(argv: string[]): Promise<number> {
           2,
         ),
       );
+      return 0;
+    }
+    if (command === "usage" && action) {
+      if (new SiteStore(db, vault).secretFor(action) === undefined) {
+        throw new UsageError(`no site "${action}"; add it with: sluice site add ${action}`);
+      }
+      const days = Number(values.days ?? "7");
+      if (!Number.isInteger(days) || days < 1 || days > 366) {
+        throw new UsageError("--days must be a whole number from 1 to 366");
+      }
+      const { timezone } = new PolicyStore(db).effective(action);
+      const summary = usageSummary(
+        new UsageReports(db),
+        { id: action, timezone },
+        days,
+        Date.now(),
+      );
+      console.log(values.json ? JSON.stringify(summary, null, 2) : formatUsage(summary));
       return 0;
     }
     if (command === "sign") {
@@ -198,6 +218,27 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").trim();
 }
 
+/** `sluice usage` as text: one line per day, then per model, then the total. */
+function formatUsage(summary: ReturnType<typeof usageSummary>): string {
+  const row = (label: string, totals: (typeof summary)["total"]) =>
+    [
+      label.padEnd(34),
+      String(totals.requests).padStart(8),
+      String(totals.input_tokens).padStart(12),
+      String(totals.output_tokens).padStart(12),
+      `$${totals.cost_usd.toFixed(6)}`.padStart(14),
+    ].join(" ");
+  const titles = `${"".padEnd(34)} ${"requests".padStart(8)} ${"input tok".padStart(12)} ${"output tok".padStart(12)} ${"cost".padStart(14)}`;
+  return [
+    `site ${summary.site}, ${summary.from} to ${summary.to} (${summary.timezone})`,
+    titles,
+    ...summary.by_day.map((day) => row(day.day, day)),
+    "",
+    ...summary.by_model.map((model) => row(`${model.provider}/${model.model}`, model)),
+    row("total", summary.total),
+  ].join("\n");
+}
+
 /** Parses the command line; a malformed option is a usage error, not a crash. */
 function parseCommandLine(argv: string[]) {
   try {
@@ -214,6 +255,8 @@ function parseCommandLine(argv: string[]) {
         models: { type: "string" },
         timezone: { type: "string" },
         "soft-threshold": { type: "string" },
+        days: { type: "string" },
+        json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });

@@ -1,3 +1,4 @@
+import { recentDays } from "../budget/periods.ts";
 import type { Db } from "./db.ts";
 
 export interface UsageTotals {
@@ -48,4 +49,33 @@ export class UsageReports {
       by_model: this.#byModel.all(range) as ModelUsage[],
     };
   }
+}
+
+const PICO_PER_USD = 1e12;
+
+/**
+ * The report of GET /v1/usage and `sluice usage`: the last `dayCount` local
+ * days of the site's time zone, today included, with costs in USD as well.
+ */
+export function usageSummary(
+  usage: UsageReports,
+  site: { id: string; timezone: string },
+  dayCount: number,
+  now: number,
+) {
+  const days = recentDays(now, site.timezone, dayCount);
+  const report = usage.report(site.id, days);
+  const withUsd = <T extends { cost_picousd: number }>(row: T) => ({
+    ...row,
+    cost_usd: row.cost_picousd / PICO_PER_USD,
+  });
+  return {
+    site: site.id,
+    timezone: site.timezone,
+    from: new Date(days[0]?.from ?? 0).toISOString(),
+    to: new Date(days.at(-1)?.to ?? 0).toISOString(),
+    total: withUsd(report.total),
+    by_day: report.by_day.map(withUsd),
+    by_model: report.by_model.map(withUsd),
+  };
 }

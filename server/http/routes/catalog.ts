@@ -1,14 +1,11 @@
 import type { Request, Response } from "express";
-import { recentDays } from "../../budget/periods.ts";
 import type { PolicyStore } from "../../budget/policy.ts";
-import type { UsageReports } from "../../ledger/usage.ts";
+import { type UsageReports, usageSummary } from "../../ledger/usage.ts";
 import type { ProviderRegistry } from "../../providers/registry.ts";
 import { PROVIDER_IDS } from "../../providers/types.ts";
 import type { ModelCatalog } from "../../routing/catalog.ts";
 import { context } from "../context.ts";
 import { sendError } from "../errors.ts";
-
-const PICO_PER_USD = 1e12;
 
 /**
  * GET /v1/models: the models this site may use (configured providers, within
@@ -60,20 +57,6 @@ export function usageRoute(usage: UsageReports, policies: PolicyStore) {
       return;
     }
     const { timezone } = policies.effective(siteId);
-    const days = recentDays(Date.now(), timezone, count);
-    const report = usage.report(siteId, days);
-    const withUsd = <T extends { cost_picousd: number }>(row: T) => ({
-      ...row,
-      cost_usd: row.cost_picousd / PICO_PER_USD,
-    });
-    res.json({
-      site: siteId,
-      timezone,
-      from: new Date(days[0]?.from ?? 0).toISOString(),
-      to: new Date(days.at(-1)?.to ?? 0).toISOString(),
-      total: withUsd(report.total),
-      by_day: report.by_day.map(withUsd),
-      by_model: report.by_model.map(withUsd),
-    });
+    res.json(usageSummary(usage, { id: siteId, timezone }, count, Date.now()));
   };
 }
