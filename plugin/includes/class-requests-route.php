@@ -1,8 +1,9 @@
 <?php
 /**
- * GET /wp-json/sluice/v1/requests?per_page=50&before=<unix ms> — the site's recent
- * requests from the gateway's ledger, newest first, a page at a time:
- * `next_before` is the `before` of the next (older) page, null on the last one.
+ * GET /wp-json/sluice/v1/requests?per_page=50&before=<unix ms>&offset=0 — the site's
+ * recent requests from the gateway's ledger, newest first, a page at a time.
+ * `total` counts them and `as_of` is the `before` used: page n is
+ * `before=as_of&offset=(n-1)*per_page`, stable while new requests arrive.
  *
  * @package Sluice
  */
@@ -40,7 +41,14 @@ final class Requests_Route {
 					'before'   => array(
 						'type'        => 'integer',
 						'minimum'     => 0,
-						'description' => __( 'Only requests that started before this time (unix milliseconds): the previous page\'s next_before.', 'sluice' ),
+						'description' => __( 'Only requests that started before this time (unix milliseconds): the first page\'s as_of.', 'sluice' ),
+					),
+					'offset'   => array(
+						'type'        => 'integer',
+						'minimum'     => 0,
+						'maximum'     => 1000000,
+						'default'     => 0,
+						'description' => __( 'How many of the newest requests to skip.', 'sluice' ),
 					),
 				),
 			)
@@ -48,7 +56,10 @@ final class Requests_Route {
 	}
 
 	public function handle( WP_REST_Request $request ): WP_REST_Response|WP_Error {
-		$query = array( 'limit' => (int) $request->get_param( 'per_page' ) );
+		$query = array(
+			'limit'  => (int) $request->get_param( 'per_page' ),
+			'offset' => (int) $request->get_param( 'offset' ),
+		);
 		if ( null !== $request->get_param( 'before' ) ) {
 			$query['before'] = (int) $request->get_param( 'before' );
 		}

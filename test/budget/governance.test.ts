@@ -234,6 +234,10 @@ describe("the signed admin API", () => {
   });
 
   it("lists recent requests as JSON and CSV", async () => {
+    await gateway.request("/v1/policy", { method: "PUT", body: { day_usd: null } });
+    for (let index = 0; index < 4; index += 1) {
+      await gateway.request("/v1/chat", { body: chatBody(`Row ${index}`, { stream: false }) });
+    }
     const json = (await (await gateway.request("/v1/requests?limit=5")).json()) as {
       data: Record<string, unknown>[];
     };
@@ -243,11 +247,32 @@ describe("the signed admin API", () => {
       status: "ok",
       finish_reason: "stop",
     });
+    const all = (await (await gateway.request("/v1/requests?limit=500")).json()) as {
+      data: { id: string }[];
+      total: number;
+      as_of: number;
+    };
+    expect(all.total).toBe(all.data.length);
+    expect(all.total).toBeGreaterThan(2);
+    // A later page, read at page 1's moment, is the same rows whatever arrived since.
+    await gateway.request("/v1/chat", { body: chatBody("Hi", { stream: false }) });
+    const second = (await (
+      await gateway.request(`/v1/requests?limit=2&offset=2&before=${all.as_of}`)
+    ).json()) as { data: { id: string }[]; total: number };
+    expect(second.total).toBe(all.total);
+    expect(second.data.map((row) => row.id)).toEqual(all.data.slice(2, 4).map((row) => row.id));
+    const fresh = (await (await gateway.request("/v1/requests?limit=1")).json()) as {
+      total: number;
+    };
+    expect(fresh.total).toBe(all.total + 1);
+    for (const offset of ["-1", "1.5", "x"]) {
+      expect((await gateway.request(`/v1/requests?offset=${offset}`)).status).toBe(400);
+    }
     const csv = await gateway.request("/v1/requests?format=csv");
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]).toMatch(/^id,started_at,provider,model,/);
-    expect(lines).toHaveLength(json.data.length + 1);
+    expect(lines).toHaveLength(fresh.total + 1);
     expect((await gateway.request("/v1/requests?format=xml")).status).toBe(400);
   });
 });

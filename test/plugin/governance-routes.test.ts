@@ -319,6 +319,26 @@ describe("usage, requests and the CSV export", () => {
       .get(gateway.siteId) as { n: number };
     expect(seen.size).toBe(ledger.n);
 
+    // By offset, at page 1's moment: the same rows, and a total that counts them all.
+    const counted = (await (await site.rest("/requests?per_page=2", { as: "admin" })).json()) as {
+      data: Row[];
+      total: number;
+      as_of: number;
+    };
+    expect(counted.total).toBe(ledger.n);
+    const byOffset: string[] = [];
+    for (let offset = 0; offset < counted.total; offset += 2) {
+      const next = (await (
+        await site.rest(`/requests?per_page=2&offset=${offset}&before=${counted.as_of}`, {
+          as: "admin",
+        })
+      ).json()) as { data: Row[]; total: number };
+      expect(next.total).toBe(counted.total);
+      byOffset.push(...next.data.map((row) => row.id));
+    }
+    expect(new Set(byOffset)).toEqual(seen);
+    expect((await site.rest("/requests?offset=-1", { as: "admin" })).status).toBe(400);
+
     expect((await site.rest("/requests?per_page=0", { as: "admin" })).status).toBe(400);
     expect((await site.rest("/requests?per_page=501", { as: "admin" })).status).toBe(400);
   });

@@ -160,6 +160,10 @@ export interface RequestRow {
 
 export interface RequestPage {
   data: RequestRow[];
+  /** How many requests started before `as_of`. */
+  total: number;
+  /** The `before` this page was read with (unix ms): later pages pass it back. */
+  as_of: number;
   /** `before` of the next (older) page; null on the last page. */
   next_before: number | null;
 }
@@ -181,9 +185,14 @@ export function fetchUsage(days: number): Promise<UsageReport> {
   return apiFetch<UsageReport>({ path: `/sluice/v1/usage?days=${days}` });
 }
 
-export function fetchRequests(perPage: number, before?: number): Promise<RequestPage> {
-  const query = before === undefined ? "" : `&before=${before}`;
-  return apiFetch<RequestPage>({ path: `/sluice/v1/requests?per_page=${perPage}${query}` });
+export function fetchRequests(
+  perPage: number,
+  page: { before?: number; offset: number },
+): Promise<RequestPage> {
+  const before = page.before === undefined ? "" : `&before=${page.before}`;
+  return apiFetch<RequestPage>({
+    path: `/sluice/v1/requests?per_page=${perPage}&offset=${page.offset}${before}`,
+  });
 }
 
 /** The CSV export as a file: its bytes and the name the plugin gave it. */

@@ -1,36 +1,27 @@
 /**
- * Page numbers over the gateway's cursor paging (`before` = the previous page's
- * `next_before`), for DataViews, which counts pages. Page n can be shown once
- * the cursor that starts it is known: the first page always, every later one
- * once the page before it has been read. DataViews is told there are as many
- * pages as known cursors, so its Next button appears while there is more.
+ * Pages of the requests table. Page 1 always reads the newest requests, and
+ * its answer's `as_of` fixes the moment the table shows; every later page
+ * reads `before=as_of` with an offset, so pages keep their rows while new
+ * requests arrive (they appear when page 1 is read again).
  */
-export interface CursorPages {
-  /** cursors[n - 1] starts page n; undefined = the newest requests. */
-  cursors: (number | undefined)[];
+export interface PageQuery {
+  /** Unix ms; absent for page 1. */
+  before?: number;
+  offset: number;
 }
 
-export function firstPages(): CursorPages {
-  return { cursors: [undefined] };
-}
-
-/** The `before` of page n (1-based); null when that page cannot be reached yet. */
-export function cursorOf(pages: CursorPages, page: number): number | undefined | null {
-  if (page < 1 || page > pages.cursors.length) return null;
-  return pages.cursors[page - 1];
-}
-
-/** After reading page n: its `next_before` starts page n + 1, or there is no page after it. */
-export function afterPage(
-  pages: CursorPages,
+/** What to ask for page n (1-based); null when page 1 must be read first. */
+export function pageQuery(
   page: number,
-  nextBefore: number | null,
-): CursorPages {
-  const cursors = pages.cursors.slice(0, page);
-  if (nextBefore !== null) cursors.push(nextBefore);
-  return { cursors };
+  perPage: number,
+  asOf: number | undefined,
+): PageQuery | null {
+  if (page === 1) return { offset: 0 };
+  if (page < 1 || asOf === undefined) return null;
+  return { before: asOf, offset: (page - 1) * perPage };
 }
 
-export function pageCount(pages: CursorPages): number {
-  return pages.cursors.length;
+/** How many pages `total` requests fill; at least one, for the empty table. */
+export function pageCount(total: number, perPage: number): number {
+  return Math.max(1, Math.ceil(total / perPage));
 }

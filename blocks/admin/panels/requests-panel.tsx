@@ -12,7 +12,7 @@ import {
   formatTokens,
   formatUsd,
 } from "../lib/format";
-import { afterPage, type CursorPages, cursorOf, firstPages, pageCount } from "../lib/request-pages";
+import { pageCount, pageQuery } from "../lib/request-pages";
 
 const PER_PAGE_SIZES = [25, 50, 100];
 
@@ -122,31 +122,32 @@ function requestFields(): Field<RequestRow>[] {
 export function RequestsPanel({ reloadKey }: { reloadKey: number }) {
   const [view, setView] = useState<View>(INITIAL_VIEW);
   const [rows, setRows] = useState<RequestRow[]>([]);
-  const [pages, setPages] = useState<CursorPages>(firstPages);
+  const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
   const [failure, setFailure] = useState<string>();
   const [exporting, setExporting] = useState(false);
   const [exportFailure, setExportFailure] = useState<string>();
   const fields = useMemo(requestFields, []);
-  const pagesRef = useRef(pages);
-  pagesRef.current = pages;
+  /** Page 1's `as_of`: the moment every later page is read at. */
+  const asOf = useRef<number | undefined>(undefined);
 
   const page = view.page ?? 1;
   const perPage = view.perPage ?? 25;
 
   useEffect(() => {
     let current = true;
-    const before = cursorOf(pagesRef.current, page);
-    if (before === null) {
+    const query = pageQuery(page, perPage, asOf.current);
+    if (query === null) {
       setView((previous) => ({ ...previous, page: 1 }));
       return;
     }
     setLoading(true);
-    fetchRequests(perPage, before).then(
+    fetchRequests(perPage, query).then(
       (result) => {
         if (!current) return;
+        if (page === 1) asOf.current = result.as_of;
         setRows(result.data);
-        setPages(afterPage(pagesRef.current, page, result.next_before));
+        setTotal(result.total);
         setFailure(undefined);
         setLoading(false);
       },
@@ -163,14 +164,8 @@ export function RequestsPanel({ reloadKey }: { reloadKey: number }) {
   }, [page, perPage, reloadKey]);
 
   const changeView = (next: View) => {
-    if ((next.perPage ?? 25) !== perPage) {
-      // Other page sizes start other pages: back to the newest requests.
-      pagesRef.current = firstPages();
-      setPages(pagesRef.current);
-      setView({ ...next, page: 1 });
-      return;
-    }
-    setView(next);
+    // Another page size starts over from the newest requests.
+    setView((next.perPage ?? 25) !== perPage ? { ...next, page: 1 } : next);
   };
 
   const exportCsv = async () => {
@@ -236,8 +231,8 @@ export function RequestsPanel({ reloadKey }: { reloadKey: number }) {
           isLoading={loading}
           defaultLayouts={{ table: {} }}
           paginationInfo={{
-            totalItems: (page - 1) * perPage + rows.length + (pageCount(pages) > page ? 1 : 0),
-            totalPages: pageCount(pages),
+            totalItems: total,
+            totalPages: pageCount(total, perPage),
           }}
           config={{ perPageSizes: PER_PAGE_SIZES }}
           empty={<p>{__("No requests yet.", "sluice")}</p>}

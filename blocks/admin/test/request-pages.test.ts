@@ -1,39 +1,28 @@
 import { describe, expect, test } from "vitest";
-import { afterPage, cursorOf, firstPages, pageCount } from "../lib/request-pages";
+import { pageCount, pageQuery } from "../lib/request-pages";
 import { capTone, shareOf } from "../lib/spend";
 
-describe("cursor pages for DataViews", () => {
-  test("the first page starts at the newest request", () => {
-    const pages = firstPages();
-    expect(cursorOf(pages, 1)).toBeUndefined();
-    expect(pageCount(pages)).toBe(1);
-    expect(cursorOf(pages, 2)).toBeNull();
+describe("pages of the requests table", () => {
+  test("page 1 reads the newest requests, whatever came before", () => {
+    expect(pageQuery(1, 25, undefined)).toEqual({ offset: 0 });
+    expect(pageQuery(1, 25, 1_700_000_000_000)).toEqual({ offset: 0 });
   });
 
-  test("reading a page with a next_before makes the next page reachable", () => {
-    let pages = afterPage(firstPages(), 1, 1_700_000_000_300);
-    expect(pageCount(pages)).toBe(2);
-    expect(cursorOf(pages, 2)).toBe(1_700_000_000_300);
-    pages = afterPage(pages, 2, 1_700_000_000_100);
-    expect(pageCount(pages)).toBe(3);
-    expect(cursorOf(pages, 3)).toBe(1_700_000_000_100);
+  test("later pages read from page 1's moment, by offset", () => {
+    expect(pageQuery(2, 25, 1_700_000_000_000)).toEqual({ before: 1_700_000_000_000, offset: 25 });
+    expect(pageQuery(4, 50, 1_700_000_000_000)).toEqual({ before: 1_700_000_000_000, offset: 150 });
   });
 
-  test("the last page (next_before null) ends the count", () => {
-    let pages = afterPage(firstPages(), 1, 300);
-    pages = afterPage(pages, 2, null);
-    expect(pageCount(pages)).toBe(2);
-    expect(cursorOf(pages, 3)).toBeNull();
+  test("a later page before page 1 was read, or page 0, cannot be asked for", () => {
+    expect(pageQuery(2, 25, undefined)).toBeNull();
+    expect(pageQuery(0, 25, 1_700_000_000_000)).toBeNull();
   });
 
-  test("going back and reading again replaces what came after", () => {
-    let pages = afterPage(firstPages(), 1, 300);
-    pages = afterPage(pages, 2, 200);
-    pages = afterPage(pages, 3, 100);
-    // New requests arrived; page 1 now ends elsewhere.
-    pages = afterPage(pages, 1, 350);
-    expect(pages.cursors).toEqual([undefined, 350]);
-    expect(cursorOf(pages, 0)).toBeNull();
+  test("the page count covers every request and is never zero", () => {
+    expect(pageCount(0, 25)).toBe(1);
+    expect(pageCount(25, 25)).toBe(1);
+    expect(pageCount(26, 25)).toBe(2);
+    expect(pageCount(1001, 100)).toBe(11);
   });
 });
 

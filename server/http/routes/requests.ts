@@ -47,15 +47,24 @@ const COLUMNS = [
 ] as const;
 
 /**
- * GET /v1/requests?limit=50&before=<unix ms>&format=json|csv: the site's
- * recent requests, newest first. JSON pages with `next_before`; CSV gives
- * the whole range requested (limit up to 10,000) for export.
+ * GET /v1/requests?limit=50&before=<unix ms>&offset=0&format=json|csv: the
+ * site's finished requests that started before `before` (default: now),
+ * newest first, skipping `offset` of them. JSON adds `total` (how many there
+ * are before `before`), `as_of` (the `before` used: pass it back with an
+ * offset for the next pages, which then stay stable while new requests
+ * arrive) and `next_before` (a cursor to the older rest, without an offset).
+ * CSV gives the whole range requested (limit up to 10,000) for export.
  */
 export function requestsRoute(db: Db) {
   const page = db.prepare(
     `SELECT * FROM requests WHERE site_id = ? AND started_at < ? AND status != 'open'
-     ORDER BY started_at DESC LIMIT ?`,
+     ORDER BY started_at DESC, id LIMIT ? OFFSET ?`,
   );
+  const count = db
+    .prepare(
+      "SELECT COUNT(*) FROM requests WHERE site_id = ? AND started_at < ? AND status != 'open'",
+    )
+    .pluck();
   return (req: Request, res: Response): void => {
     const { siteId, requestId } = context(res);
     const format = req.query.format ?? "json";
@@ -76,6 +85,17 @@ export function requestsRoute(db: Db) {
       );
       return;
     }
+    const offset = Number(req.query.offset ?? 0);
+    if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000) {
+      sendError(
+        res,
+        400,
+        "invalid_request",
+        "offset: must be a whole number from 0 to 1000000",
+        requestId,
+      );
+      return;
+    }
     if (!Number.isFinite(before)) {
       sendError(
         res,
@@ -86,7 +106,7 @@ export function requestsRoute(db: Db) {
       );
       return;
     }
-    const rows = (page.all(siteId, before, limit) as RequestRow[]).map((row) => ({
+    const rows = (page.all(siteId, before, limit, offset) as RequestRow[]).map((row) => ({
       id: row.id,
       started_at: new Date(row.started_at).toISOString(),
       provider: row.provider,
@@ -120,6 +140,8 @@ export function requestsRoute(db: Db) {
     const last = rows.at(-1);
     res.json({
       data: rows,
+      total: count.get(siteId, before) as number,
+      as_of: before,
       next_before: rows.length === limit && last ? Date.parse(last.started_at) : null,
     });
   };
