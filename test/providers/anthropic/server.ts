@@ -1,6 +1,8 @@
-import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  type ScriptedServer,
+  startScriptedServer,
+  type WireFormat,
+} from "../support/scripted-server.ts";
 
 /**
  * A local server that speaks Anthropic's Messages API wire format:
@@ -12,161 +14,43 @@ export type SseStep =
   /** One well-formed event: `event: <name>` + `data: <JSON>`. */
   | { event: string; data: unknown }
   /** Bytes written as they are (a malformed line, a comment). */
-  | { raw: string }
-  | { waitMs: number }
-  /** Destroy the socket mid-stream. */
-  | { cut: true }
-  /** Keep the response open until the client goes away. */
-  | { hang: true };
+  | { raw: string };
 
-export type AnthropicScript =
-  | { kind: "stream"; steps: SseStep[]; headersDelayMs?: number }
-  | {
-      kind: "error";
-      status: number;
-      errorType: string;
-      message: string;
-      headers?: Record<string, string>;
-      headersDelayMs?: number;
-    };
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-  /** When the response status line and headers were written. */
-  respondedAt?: number;
-  /** Resolves if the client closed the connection before the response ended. */
-  clientClosed: Promise<void>;
-}
-
-export interface AnthropicTestServer {
-  baseUrl: string;
-  requests: RecordedRequest[];
-  script(model: string, script: AnthropicScript): void;
-  close(): Promise<void>;
-}
+export type AnthropicTestServer = ScriptedServer<SseStep>;
 
 let requestCounter = 0;
 
-export async function startAnthropicServer(): Promise<AnthropicTestServer> {
-  const scripts = new Map<string, AnthropicScript>();
-  const requests: RecordedRequest[] = [];
-
-  const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
-    const recorded: RecordedRequest = {
-      method: request.method ?? "",
-      path: request.url ?? "",
-      headers: request.headers,
-      body,
-      clientClosed: new Promise((resolve) => {
-        response.once("close", () => {
-          if (!response.writableFinished) resolve();
-        });
-      }),
-    };
-    requests.push(recorded);
-
-    if (request.method !== "POST" || request.url !== "/v1/messages") {
-      return sendError(response, recorded, 404, "not_found_error", "Not found");
-    }
-    const model = typeof body.model === "string" ? body.model : "";
-    const script = scripts.get(model);
-    if (!script) {
-      return sendError(response, recorded, 404, "not_found_error", `model: ${model}`);
-    }
-    if (script.headersDelayMs) await delay(script.headersDelayMs);
-    if (script.kind === "error") {
-      return sendError(
-        response,
-        recorded,
-        script.status,
-        script.errorType,
-        script.message,
-        script.headers,
-      );
-    }
-    await playStream(response, recorded, script.steps);
-  });
-
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    requests,
-    script(model, script) {
-      scripts.set(model, script);
-    },
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, "close");
-    },
-  };
-}
-
-async function playStream(response: ServerResponse, recorded: RecordedRequest, steps: SseStep[]) {
-  response.writeHead(200, {
+const messagesFormat: WireFormat<SseStep> = {
+  serves: (method, path) => method === "POST" && path === "/v1/messages",
+  modelOf: (_path, body) => (typeof body.model === "string" ? body.model : ""),
+  notFoundType: "not_found_error",
+  streamHeaders: () => ({
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
     "request-id": nextRequestId(),
-  });
-  recorded.respondedAt = Date.now();
-  response.flushHeaders();
-  for (const step of steps) {
-    if (response.destroyed) return;
-    if ("event" in step) {
-      response.write(`event: ${step.event}\ndata: ${JSON.stringify(step.data)}\n\n`);
-    } else if ("raw" in step) {
-      response.write(step.raw);
-    } else if ("waitMs" in step) {
-      await delay(step.waitMs);
-    } else if ("cut" in step) {
-      // Let the bytes already written reach the client, then drop the socket.
-      await delay(20);
-      response.socket?.destroy();
-      return;
-    } else {
-      if (!response.destroyed) await once(response, "close");
-      return;
-    }
-  }
-  response.end();
-}
+  }),
+  encode: (step) =>
+    "raw" in step ? step.raw : `event: ${step.event}\ndata: ${JSON.stringify(step.data)}\n\n`,
+  errorEnvelope({ errorType, message }) {
+    const requestId = nextRequestId();
+    return {
+      headers: { "content-type": "application/json", "request-id": requestId },
+      body: JSON.stringify({
+        type: "error",
+        error: { type: errorType, message },
+        request_id: requestId,
+      }),
+    };
+  },
+};
 
-function sendError(
-  response: ServerResponse,
-  recorded: RecordedRequest,
-  status: number,
-  errorType: string,
-  message: string,
-  headers: Record<string, string> = {},
-) {
-  const requestId = nextRequestId();
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "request-id": requestId,
-    ...headers,
-  });
-  recorded.respondedAt = Date.now();
-  response.end(
-    JSON.stringify({ type: "error", error: { type: errorType, message }, request_id: requestId }),
-  );
+export function startAnthropicServer(): Promise<AnthropicTestServer> {
+  return startScriptedServer(messagesFormat);
 }
 
 function nextRequestId(): string {
   requestCounter += 1;
   return `req_test${String(requestCounter).padStart(6, "0")}`;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // Builders for the events of a real Messages stream.

@@ -2,16 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdapter } from "../../../server/providers/bedrock/index.ts";
 import {
   ProviderAuthError,
-  ProviderConnectionError,
   ProviderRateLimitError,
   ProviderServerError,
-  ProviderStreamError,
 } from "../../../server/providers/errors.ts";
-import type {
-  ProviderAdapter,
-  ProviderCall,
-  ProviderEvent,
-} from "../../../server/providers/types.ts";
+import type { ProviderAdapter } from "../../../server/providers/types.ts";
+import {
+  callFor,
+  drain,
+  expectAbortBeforeHeaders,
+  expectAbortMidStream,
+  expectConnectionError,
+  expectEarlyExitCloses,
+  expectOpenAfterHeaders,
+  expectRefused,
+  expectStreamError,
+  foldingCall,
+  openAndDrain,
+  openError,
+} from "../support/adapter-checks.ts";
 import {
   type BedrockTestServer,
   type FrameStep,
@@ -42,7 +50,7 @@ beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID = ACCESS_KEY_ID;
   process.env.AWS_SECRET_ACCESS_KEY = "sluice-test-secret-access-key";
   server = await startBedrockServer();
-  adapter = createAdapter({ baseUrl: server.endpoint, region: "eu-west-3" });
+  adapter = createAdapter({ baseUrl: server.url, region: "eu-west-3" });
 });
 
 afterAll(async () => {
@@ -52,28 +60,6 @@ afterAll(async () => {
     else process.env[name] = value;
   }
 });
-
-function callFor(model: string, overrides: Partial<ProviderCall> = {}): ProviderCall {
-  return { model, messages: [{ role: "user", content: "Say pong" }], maxTokens: 64, ...overrides };
-}
-
-async function drain(stream: AsyncIterable<ProviderEvent>) {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of stream) events.push(event);
-  } catch (error) {
-    return { events, error };
-  }
-  return { events, error: undefined };
-}
-
-function textOf(events: ProviderEvent[]): string {
-  return events.map((event) => (event.type === "text-delta" ? event.text : "")).join("");
-}
-
-function requestsFor(modelId: string) {
-  return server.requests.filter((request) => request.modelId === modelId);
-}
 
 function completeStream(pieces: string[], stopReason = "end_turn"): FrameStep[] {
   return [
@@ -90,21 +76,7 @@ describe("bedrock adapter: a normal stream", () => {
     server.script(model, { kind: "stream", steps: completeStream(["Po", "ng", ", ", "naïve ✓"]) });
 
     const { events, error } = await drain(
-      await adapter.open(
-        callFor(model, {
-          messages: [
-            { role: "system", content: "Be brief." },
-            { role: "user", content: "Hello" },
-            { role: "user", content: "Say pong" },
-            { role: "system", content: "Answer in English." },
-            { role: "assistant", content: "Sure." },
-            { role: "user", content: "Now." },
-          ],
-          maxTokens: 128,
-          temperature: 0.3,
-        }),
-        new AbortController().signal,
-      ),
+      await adapter.open(foldingCall(model), new AbortController().signal),
     );
 
     expect(error).toBeUndefined();
@@ -126,7 +98,7 @@ describe("bedrock adapter: a normal stream", () => {
       { type: "finish", reason: "stop", rawReason: "end_turn" },
     ]);
 
-    const [request] = requestsFor(model);
+    const [request] = server.requestsFor(model);
     expect(request?.method).toBe("POST");
     // The colon in the model id travels percent-encoded and decodes back.
     expect(request?.path).toBe("/model/us.amazon.nova-micro-v1%3A0/converse-stream");
@@ -165,9 +137,7 @@ describe("bedrock adapter: a normal stream", () => {
       ],
     });
 
-    const { events } = await drain(
-      await adapter.open(callFor(model), new AbortController().signal),
-    );
+    const { events } = await openAndDrain(adapter, model);
 
     expect(events.find((event) => event.type === "usage")).toEqual({
       type: "usage",
@@ -198,9 +168,7 @@ describe("bedrock adapter: a normal stream", () => {
       ],
     });
 
-    const { events } = await drain(
-      await adapter.open(callFor(model), new AbortController().signal),
-    );
+    const { events } = await openAndDrain(adapter, model);
 
     expect(events.find((event) => event.type === "usage")).toMatchObject({
       usage: { inputTokens: 2312, cacheReadTokens: 2000, cacheWriteTokens: 0 },
@@ -218,21 +186,19 @@ describe("bedrock adapter: a normal stream", () => {
   ])("maps stopReason %s to %s", async (stopReason, reason) => {
     const model = `amazon.finish-${stopReason}-v1:0`;
     server.script(model, { kind: "stream", steps: completeStream(["x"], stopReason) });
-    const { events } = await drain(
-      await adapter.open(callFor(model), new AbortController().signal),
-    );
+    const { events } = await openAndDrain(adapter, model);
     expect(events.at(-1)).toEqual({ type: "finish", reason, rawReason: stopReason });
   });
 
   it("sends a Bedrock API key as a bearer token instead of signing", async () => {
     const model = "us.amazon.nova-bearer-v1:0";
     server.script(model, { kind: "stream", steps: completeStream(["ok"]) });
-    const keyed = createAdapter({ baseUrl: server.endpoint, apiKey: "bedrock-api-key-test" });
+    const keyed = createAdapter({ baseUrl: server.url, apiKey: "bedrock-api-key-test" });
 
     const { error } = await drain(await keyed.open(callFor(model), new AbortController().signal));
 
     expect(error).toBeUndefined();
-    expect(requestsFor(model)[0]?.headers.authorization).toBe("Bearer bedrock-api-key-test");
+    expect(server.requestsFor(model)[0]?.headers.authorization).toBe("Bearer bedrock-api-key-test");
   });
 });
 
@@ -247,14 +213,14 @@ describe("bedrock adapter: region", () => {
     const model = `amazon.region-${expectedRegion}-v1:0`;
     server.script(model, { kind: "stream", steps: completeStream(["ok"]) });
     try {
-      const regional = createAdapter({ baseUrl: server.endpoint });
+      const regional = createAdapter({ baseUrl: server.url });
       await drain(await regional.open(callFor(model), new AbortController().signal));
     } finally {
       if (saved === undefined) delete process.env.SLUICE_BEDROCK_REGION;
       else process.env.SLUICE_BEDROCK_REGION = saved;
     }
 
-    expect(requestsFor(model)[0]?.headers.authorization).toContain(
+    expect(server.requestsFor(model)[0]?.headers.authorization).toContain(
       `/${expectedRegion}/bedrock/aws4_request`,
     );
   });
@@ -262,27 +228,25 @@ describe("bedrock adapter: region", () => {
 
 describe("bedrock adapter: refusals before the stream", () => {
   it("rejects a 429 ThrottlingException with a rate-limit error, without retrying", async () => {
-    const model = "amazon.throttled-v1:0";
-    server.script(model, {
-      kind: "error",
-      status: 429,
-      errorType: "ThrottlingException",
-      message: "Too many requests, please wait before trying again.",
-      headers: { "retry-after": "3" },
-    });
-
-    const error = await adapter.open(callFor(model), new AbortController().signal).catch((e) => e);
-
-    expect(error).toBeInstanceOf(ProviderRateLimitError);
-    expect(error).toMatchObject({
-      provider: "bedrock",
-      retryable: true,
-      upstreamStatus: 429,
-      retryAfterMs: 3000,
-      upstreamRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-    });
+    const error = await expectRefused(
+      { adapter, server },
+      "amazon.throttled-v1:0",
+      {
+        status: 429,
+        errorType: "ThrottlingException",
+        message: "Too many requests, please wait before trying again.",
+        headers: { "retry-after": "3" },
+      },
+      ProviderRateLimitError,
+      {
+        provider: "bedrock",
+        retryable: true,
+        upstreamStatus: 429,
+        retryAfterMs: 3000,
+        upstreamRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
+    );
     expect(error.message).toContain("ThrottlingException");
-    expect(requestsFor(model)).toHaveLength(1);
   });
 
   it.each([
@@ -290,14 +254,13 @@ describe("bedrock adapter: refusals before the stream", () => {
     [503, "ServiceUnavailableException", ProviderServerError],
     [403, "AccessDeniedException", ProviderAuthError],
   ])("rejects a %i %s with the matching error class", async (status, errorType, errorClass) => {
-    const model = `amazon.status-${status}-v1:0`;
-    server.script(model, { kind: "error", status, errorType, message: `upstream said ${status}` });
-
-    const error = await adapter.open(callFor(model), new AbortController().signal).catch((e) => e);
-
-    expect(error).toBeInstanceOf(errorClass);
-    expect(error).toMatchObject({ upstreamStatus: status, provider: "bedrock" });
-    expect(requestsFor(model)).toHaveLength(1);
+    await expectRefused(
+      { adapter, server },
+      `amazon.status-${status}-v1:0`,
+      { status, errorType, message: `upstream said ${status}` },
+      errorClass,
+      { upstreamStatus: status, provider: "bedrock" },
+    );
   });
 
   it("rejects an exception frame that arrives before any event with its retryable class", async () => {
@@ -307,51 +270,31 @@ describe("bedrock adapter: refusals before the stream", () => {
       steps: [{ exception: "throttlingException", message: "Too many tokens, slow down." }],
     });
 
-    const error = await adapter.open(callFor(model), new AbortController().signal).catch((e) => e);
+    const error = await openError(adapter, model);
 
     expect(error).toBeInstanceOf(ProviderRateLimitError);
     expect(error.message).toContain("slow down");
   });
 
   it("waits for a slow first byte and resolves only once the headers arrived", async () => {
-    const model = "amazon.slow-v1:0";
-    server.script(model, { kind: "stream", headersDelayMs: 300, steps: completeStream(["late"]) });
-
-    const stream = await adapter.open(callFor(model), new AbortController().signal);
-    const openedAt = Date.now();
-
-    const respondedAt = requestsFor(model)[0]?.respondedAt;
-    expect(respondedAt).toBeDefined();
-    expect(openedAt).toBeGreaterThanOrEqual(respondedAt ?? Number.POSITIVE_INFINITY);
-    const { events, error } = await drain(stream);
-    expect(error).toBeUndefined();
-    expect(textOf(events)).toBe("late");
+    await expectOpenAfterHeaders(
+      { adapter, server },
+      "amazon.slow-v1:0",
+      completeStream(["late"]),
+      "late",
+    );
   });
 
   it("turns an abort while waiting for the first byte into an AbortError", async () => {
-    const model = "amazon.slow-abort-v1:0";
-    server.script(model, { kind: "stream", headersDelayMs: 5000, steps: [] });
-    const controller = new AbortController();
-
-    const opening = adapter.open(callFor(model), controller.signal);
-    await waitFor(() => requestsFor(model).length === 1);
-    controller.abort();
-
-    await expect(opening).rejects.toMatchObject({ name: "AbortError" });
-    await requestsFor(model)[0]?.clientClosed;
+    await expectAbortBeforeHeaders({ adapter, server }, "amazon.slow-abort-v1:0");
   });
 
   it("reports an unreachable endpoint as a connection error", async () => {
     const closed = await startBedrockServer();
     await closed.close();
-    const unreachable = createAdapter({ baseUrl: closed.endpoint });
+    const unreachable = createAdapter({ baseUrl: closed.url });
 
-    const error = await unreachable
-      .open(callFor("amazon.nowhere-v1:0"), new AbortController().signal)
-      .catch((e) => e);
-
-    expect(error).toBeInstanceOf(ProviderConnectionError);
-    expect(error.retryable).toBe(true);
+    await expectConnectionError(unreachable, "amazon.nowhere-v1:0");
   });
 });
 
@@ -359,37 +302,33 @@ describe("bedrock adapter: failures after the stream began", () => {
   const opening: FrameStep[] = [messageStart, ...textDeltas(0, ["Hel", "lo"]).slice(0, 2)];
 
   it("throws a stream error from the iterator when the socket is cut", async () => {
-    const model = "amazon.cut-v1:0";
-    server.script(model, { kind: "stream", steps: [...opening, { cut: true }] });
-
-    const { events, error } = await drain(
-      await adapter.open(callFor(model), new AbortController().signal),
+    const { error } = await expectStreamError(
+      { adapter, server },
+      "amazon.cut-v1:0",
+      [...opening, { cut: true }],
+      "Hello",
     );
 
-    expect(textOf(events)).toBe("Hello");
-    expect(error).toBeInstanceOf(ProviderStreamError);
-    expect((error as ProviderStreamError).upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("throws a stream error when the stream ends after messageStop but before metadata", async () => {
-    const model = "amazon.no-metadata-v1:0";
-    server.script(model, { kind: "stream", steps: [...opening, messageStop("end_turn")] });
-
-    const { events, error } = await drain(
-      await adapter.open(callFor(model), new AbortController().signal),
+    const { events, error } = await expectStreamError(
+      { adapter, server },
+      "amazon.no-metadata-v1:0",
+      [...opening, messageStop("end_turn")],
+      "Hello",
     );
 
-    expect(textOf(events)).toBe("Hello");
     expect(events.some((event) => event.type === "finish")).toBe(false);
-    expect(error).toBeInstanceOf(ProviderStreamError);
-    expect((error as Error).message).toContain("metadata");
+    expect(error.message).toContain("metadata");
   });
 
   it("throws a stream error on a frame whose checksum does not match", async () => {
-    const model = "amazon.corrupt-v1:0";
-    server.script(model, {
-      kind: "stream",
-      steps: [
+    const { error } = await expectStreamError(
+      { adapter, server },
+      "amazon.corrupt-v1:0",
+      [
         ...opening,
         {
           corrupt: {
@@ -400,15 +339,10 @@ describe("bedrock adapter: failures after the stream began", () => {
         messageStop("end_turn"),
         metadata({ inputTokens: 1, outputTokens: 1, totalTokens: 2 }),
       ],
-    });
-
-    const { events, error } = await drain(
-      await adapter.open(callFor(model), new AbortController().signal),
+      "Hello",
     );
 
-    expect(textOf(events)).toBe("Hello");
-    expect(error).toBeInstanceOf(ProviderStreamError);
-    expect((error as Error).message).toContain("checksum");
+    expect(error.message).toContain("checksum");
   });
 
   it.each([
@@ -418,58 +352,25 @@ describe("bedrock adapter: failures after the stream began", () => {
     ["serviceUnavailableException", "retryable upstream"],
     ["validationException", "not retryable"],
   ])("throws a stream error on an in-stream %s", async (exception, retryNote) => {
-    const model = `amazon.${exception}-v1:0`;
-    server.script(model, {
-      kind: "stream",
-      steps: [...opening, { exception, message: "Something went wrong mid-stream." }],
-    });
-
-    const { events, error } = await drain(
-      await adapter.open(callFor(model), new AbortController().signal),
+    const { error } = await expectStreamError(
+      { adapter, server },
+      `amazon.${exception}-v1:0`,
+      [...opening, { exception, message: "Something went wrong mid-stream." }],
+      "Hello",
     );
 
-    expect(textOf(events)).toBe("Hello");
-    expect(error).toBeInstanceOf(ProviderStreamError);
     expect(error).toMatchObject({ retryable: false, upstreamRequestId: expect.any(String) });
-    expect((error as Error).message).toContain(retryNote);
+    expect(error.message).toContain(retryNote);
   });
 
   it("stops the upstream on abort and ends the iterator with an AbortError", async () => {
-    const model = "amazon.abort-v1:0";
-    server.script(model, { kind: "stream", steps: [...opening, { hang: true }] });
-    const controller = new AbortController();
-
-    const stream = await adapter.open(callFor(model), controller.signal);
-    const iterator = stream[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    expect(first.value).toEqual({ type: "text-delta", text: "Hel" });
-
-    controller.abort();
-
-    // The abort alone closes the upstream connection, before anyone reads on.
-    await requestsFor(model)[0]?.clientClosed;
-    await expect(drainIterator(iterator)).rejects.toMatchObject({ name: "AbortError" });
+    await expectAbortMidStream({ adapter, server }, "amazon.abort-v1:0", opening, {
+      before: [],
+      text: "Hel",
+    });
   });
 
   it("closes the upstream when the caller stops iterating early", async () => {
-    const model = "amazon.early-exit-v1:0";
-    server.script(model, { kind: "stream", steps: [...opening, { hang: true }] });
-
-    const stream = await adapter.open(callFor(model), new AbortController().signal);
-    for await (const event of stream) {
-      if (event.type === "text-delta") break;
-    }
-
-    await requestsFor(model)[0]?.clientClosed;
+    await expectEarlyExitCloses({ adapter, server }, "amazon.early-exit-v1:0", opening);
   });
 });
-
-async function drainIterator(iterator: AsyncIterator<ProviderEvent>): Promise<void> {
-  for (let step = await iterator.next(); !step.done; step = await iterator.next()) {
-    // keep reading until the iterator ends or throws
-  }
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../../../server/providers/types.ts";
-import { adapterFor, chatCall, openError } from "./harness.ts";
+import { adapterFor, chatCall, fixtures, openError } from "./harness.ts";
 import { startWireServer, type WireServer } from "./server.ts";
 import { WIRE_PROVIDERS } from "./wire-profiles.ts";
 
@@ -12,35 +12,14 @@ afterAll(async () => {
   await server.close();
 });
 
-const fixtures = {
-  openai: "openai-gpt-4o-mini",
-  google: "google-gemini-2.5-flash",
-  deepseek: "deepseek-chat",
-  xai: "xai-grok-3-mini",
-  mistral: "mistral-small",
-  qwen: "qwen-max",
-  huggingface: "huggingface-router",
-} as const;
-
-/** Lines of each fixture up to and including its first text chunk. */
-const throughFirstText = {
-  openai: 2,
-  google: 1,
-  deepseek: 4,
-  xai: 3,
-  mistral: 2,
-  qwen: 2,
-  huggingface: 2,
-} as const;
-
 describe.each(WIRE_PROVIDERS)("%s: abort", (provider) => {
   it("mid-stream: the iterator ends with an AbortError and the upstream socket closes", async () => {
     // The server sends the first lines, then holds the stream open.
     server.script({
       kind: "stream",
       provider,
-      fixture: fixtures[provider],
-      fault: { type: "stall", afterEvents: throughFirstText[provider] },
+      fixture: fixtures[provider].name,
+      fault: { type: "stall", afterEvents: fixtures[provider].throughFirstText },
     });
     const controller = new AbortController();
     const events = await adapterFor(server, provider).open(chatCall(), controller.signal);
@@ -69,7 +48,7 @@ describe("abort around open()", () => {
     server.script({
       kind: "stream",
       provider: "openai",
-      fixture: fixtures.openai,
+      fixture: fixtures.openai.name,
       headersDelayMs: 5_000,
     });
     const controller = new AbortController();
@@ -100,7 +79,7 @@ describe("abort around open()", () => {
     server.script({
       kind: "stream",
       provider: "qwen",
-      fixture: fixtures.qwen,
+      fixture: fixtures.qwen.name,
       fault: { type: "stall", afterEvents: 3 },
     });
     const events = await adapterFor(server, "qwen").open(chatCall(), new AbortController().signal);

@@ -9,7 +9,7 @@ import {
   ProviderStreamError,
 } from "../../../server/providers/errors.ts";
 import { createAdapter as createOpenai } from "../../../server/providers/openai/index.ts";
-import { adapterFor, chatCall, openError, run, TEST_KEY } from "./harness.ts";
+import { adapterFor, chatCall, fixtures, openError, run, TEST_KEY } from "./harness.ts";
 import { startWireServer, type WireServer } from "./server.ts";
 import { WIRE_PROVIDERS, type WireProvider, wireProfiles } from "./wire-profiles.ts";
 
@@ -20,27 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-const fixtures: Record<WireProvider, { name: string; firstText: string }> = {
-  openai: { name: "openai-gpt-4o-mini", firstText: "Hello" },
-  google: { name: "google-gemini-2.5-flash", firstText: "Sluice" },
-  deepseek: { name: "deepseek-chat", firstText: "Cache" },
-  xai: { name: "xai-grok-3-mini", firstText: "Grok" },
-  mistral: { name: "mistral-small", firstText: "Bonjour" },
-  qwen: { name: "qwen-max", firstText: "我是" },
-  huggingface: { name: "huggingface-router", firstText: "Routed" },
-};
-
-/** Lines of each fixture up to and including its first text chunk. */
-const throughFirstText: Record<WireProvider, number> = {
-  openai: 2,
-  google: 1,
-  deepseek: 4,
-  xai: 3,
-  mistral: 2,
-  qwen: 2,
-  huggingface: 2,
-};
 
 const requestIdOf = (provider: WireProvider) => wireProfiles[provider].requestId?.value;
 
@@ -207,8 +186,7 @@ it("nothing listening → ProviderConnectionError", async () => {
 });
 
 describe.each(WIRE_PROVIDERS)("%s: faults after the first byte", (provider) => {
-  const { name, firstText } = fixtures[provider];
-  const afterEvents = throughFirstText[provider];
+  const { name, firstText, throughFirstText: afterEvents } = fixtures[provider];
 
   it("stream cut mid-way → ProviderStreamError, the text so far kept", async () => {
     server.script({ kind: "stream", provider, fixture: name, fault: { type: "cut", afterEvents } });

@@ -31,6 +31,27 @@ export const profiles: Record<WireProvider, CompatibleProfile> = {
   huggingface: huggingfaceProfile,
 };
 
+/** The fixture each provider's tests stream unless they need another. */
+export interface MainFixture {
+  /** A file in fixtures/, without `.sse`. */
+  name: string;
+  /** The text of its first text chunk. */
+  firstText: string;
+  /** Lines of the fixture up to and including its first text chunk. */
+  throughFirstText: number;
+}
+
+/** Each provider's main fixture. */
+export const fixtures: Record<WireProvider, MainFixture> = {
+  openai: { name: "openai-gpt-4o-mini", firstText: "Hello", throughFirstText: 2 },
+  google: { name: "google-gemini-2.5-flash", firstText: "Sluice", throughFirstText: 1 },
+  deepseek: { name: "deepseek-chat", firstText: "Cache", throughFirstText: 4 },
+  xai: { name: "xai-grok-3-mini", firstText: "Grok", throughFirstText: 3 },
+  mistral: { name: "mistral-small", firstText: "Bonjour", throughFirstText: 2 },
+  qwen: { name: "qwen-max", firstText: "我是", throughFirstText: 2 },
+  huggingface: { name: "huggingface-router", firstText: "Routed", throughFirstText: 2 },
+};
+
 export function adapterFor(
   server: WireServer,
   provider: WireProvider,

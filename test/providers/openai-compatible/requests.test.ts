@@ -8,7 +8,7 @@ import { createAdapter as createOpenai } from "../../../server/providers/openai/
 import { createAdapter as createQwen } from "../../../server/providers/qwen/index.ts";
 import type { AdapterFactory } from "../../../server/providers/types.ts";
 import { createAdapter as createXai } from "../../../server/providers/xai/index.ts";
-import { adapterFor, chatCall, openError, profiles, run, TEST_KEY } from "./harness.ts";
+import { adapterFor, chatCall, fixtures, openError, profiles, run, TEST_KEY } from "./harness.ts";
 import { startWireServer, type WireServer } from "./server.ts";
 import type { WireProvider } from "./wire-profiles.ts";
 
@@ -28,16 +28,6 @@ afterEach(() => {
     else process.env[name] = value;
   }
 });
-
-const fixtures: Record<WireProvider, string> = {
-  openai: "openai-gpt-4o-mini",
-  google: "google-gemini-2.5-flash",
-  deepseek: "deepseek-chat",
-  xai: "xai-grok-3-mini",
-  mistral: "mistral-small",
-  qwen: "qwen-max",
-  huggingface: "huggingface-router",
-};
 
 const factories: Record<WireProvider, AdapterFactory> = {
   openai: createOpenai,
@@ -108,7 +98,11 @@ describe("what is sent", () => {
       apiKey: TEST_KEY,
       baseUrl: server.baseUrl(sent.provider),
     });
-    server.script({ kind: "stream", provider: sent.provider, fixture: fixtures[sent.provider] });
+    server.script({
+      kind: "stream",
+      provider: sent.provider,
+      fixture: fixtures[sent.provider].name,
+    });
     const result = await run(adapter, chatCall({ model: "some-model", maxTokens: 321 }));
     expect(result.error).toBeUndefined();
 
@@ -135,8 +129,8 @@ describe("what is sent", () => {
 
   it("sends temperature when the call sets it, 0 included", async () => {
     server.script(
-      { kind: "stream", provider: "openai", fixture: fixtures.openai },
-      { kind: "stream", provider: "openai", fixture: fixtures.openai },
+      { kind: "stream", provider: "openai", fixture: fixtures.openai.name },
+      { kind: "stream", provider: "openai", fixture: fixtures.openai.name },
     );
     const adapter = adapterFor(server, "openai");
     await run(adapter, chatCall({ temperature: 0.7 }));
@@ -157,7 +151,7 @@ describe("what is sent", () => {
     process.env.OPENAI_ORG_ID = "org-leak";
     process.env.OPENAI_PROJECT_ID = "proj-leak";
     const adapter = adapterFor(server, "deepseek");
-    server.script({ kind: "stream", provider: "deepseek", fixture: fixtures.deepseek });
+    server.script({ kind: "stream", provider: "deepseek", fixture: fixtures.deepseek.name });
     await run(adapter);
     const headers = server.received.at(-1)?.headers;
     expect(headers?.["openai-organization"]).toBeUndefined();
@@ -176,7 +170,7 @@ describe("what is sent", () => {
 
   it("accepts a base URL with a trailing slash", async () => {
     const adapter = createQwen({ apiKey: TEST_KEY, baseUrl: `${server.baseUrl("qwen")}/` });
-    server.script({ kind: "stream", provider: "qwen", fixture: fixtures.qwen });
+    server.script({ kind: "stream", provider: "qwen", fixture: fixtures.qwen.name });
     const result = await run(adapter);
     expect(result.error).toBeUndefined();
     expect(server.received.at(-1)?.path).toBe("/compatible-mode/v1/chat/completions");
