@@ -220,18 +220,22 @@ async function readStdin(): Promise<string> {
 
 /** `sluice usage` as text: one line per day, then per model, then the total. */
 function formatUsage(summary: ReturnType<typeof usageSummary>): string {
-  const row = (label: string, totals: (typeof summary)["total"]) =>
+  const line = (label: string, ...cells: string[]) =>
     [
       label.padEnd(34),
-      String(totals.requests).padStart(8),
-      String(totals.input_tokens).padStart(12),
-      String(totals.output_tokens).padStart(12),
-      `$${totals.cost_usd.toFixed(6)}`.padStart(14),
+      ...cells.map((cell, index) => cell.padStart([8, 12, 12, 14][index] ?? 0)),
     ].join(" ");
-  const titles = `${"".padEnd(34)} ${"requests".padStart(8)} ${"input tok".padStart(12)} ${"output tok".padStart(12)} ${"cost".padStart(14)}`;
+  const row = (label: string, totals: (typeof summary)["total"]) =>
+    line(
+      label,
+      String(totals.requests),
+      String(totals.input_tokens),
+      String(totals.output_tokens),
+      `$${totals.cost_usd.toFixed(6)}`,
+    );
   return [
     `site ${summary.site}, ${summary.from} to ${summary.to} (${summary.timezone})`,
-    titles,
+    line("", "requests", "input tok", "output tok", "cost"),
     ...summary.by_day.map((day) => row(day.day, day)),
     "",
     ...summary.by_model.map((model) => row(`${model.provider}/${model.model}`, model)),
