@@ -56,15 +56,9 @@ const COLUMNS = [
  * CSV gives the whole range requested (limit up to 10,000) for export.
  */
 export function requestsRoute(db: Db) {
-  const page = db.prepare(
-    `SELECT * FROM requests WHERE site_id = ? AND started_at < ? AND status != 'open'
-     ORDER BY started_at DESC, id LIMIT ? OFFSET ?`,
-  );
-  const count = db
-    .prepare(
-      "SELECT COUNT(*) FROM requests WHERE site_id = ? AND started_at < ? AND status != 'open'",
-    )
-    .pluck();
+  const finished = "FROM requests WHERE site_id = ? AND started_at < ? AND status != 'open'";
+  const page = db.prepare(`SELECT * ${finished} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`);
+  const count = db.prepare(`SELECT COUNT(*) ${finished}`).pluck();
   return (req: Request, res: Response): void => {
     const { siteId, requestId } = context(res);
     const format = req.query.format ?? "json";
