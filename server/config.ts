@@ -17,6 +17,10 @@ export interface GatewayConfig {
   defaultMaxTokens: number;
   keepAliveMs: number;
   firstByteTimeoutMs: number;
+  /** A stream whose provider sends no content for this long is ended (upstream_stalled). */
+  streamIdleTimeoutMs: number;
+  /** The longest a chat may take, from its arrival to its last chunk (stream_timeout). */
+  streamMaxMs: number;
   retryAttempts: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
@@ -33,6 +37,9 @@ export interface GatewayConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** How much longer than the longest stream a reservation is held (settlement, retries). */
+const RESERVATION_MARGIN_MS = 300_000;
 
 /** Loads `.env` from the working directory when present (never overrides real env). */
 export function loadDotEnv(cwd: string = process.cwd()): void {
@@ -54,6 +61,20 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       settings.region = env.SLUICE_BEDROCK_REGION ?? env.AWS_REGION ?? "us-east-1";
     providers[id] = settings;
   }
+  const streamMaxMs = integer(env, "SLUICE_STREAM_MAX_MS", 600_000, 100, 86_400_000);
+  // A reservation outlives its stream: no chat can still be running when it is released.
+  const reservationTtlMs = integer(
+    env,
+    "SLUICE_RESERVATION_TTL_MS",
+    streamMaxMs + RESERVATION_MARGIN_MS,
+    1_000,
+    172_800_000,
+  );
+  if (reservationTtlMs <= streamMaxMs) {
+    throw new ConfigError(
+      `SLUICE_RESERVATION_TTL_MS (${reservationTtlMs}) must be longer than SLUICE_STREAM_MAX_MS (${streamMaxMs}): a reservation must outlive its stream`,
+    );
+  }
   return {
     port: integer(env, "SLUICE_PORT", 8787, 0, 65535),
     host: env.SLUICE_HOST ?? "127.0.0.1",
@@ -67,6 +88,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     defaultMaxTokens: integer(env, "SLUICE_DEFAULT_MAX_TOKENS", 1024, 1, 1_000_000),
     keepAliveMs: integer(env, "SLUICE_KEEPALIVE_MS", 15_000, 10, 3_600_000),
     firstByteTimeoutMs: integer(env, "SLUICE_FIRST_BYTE_TIMEOUT_MS", 60_000, 10, 3_600_000),
+    streamIdleTimeoutMs: integer(env, "SLUICE_STREAM_IDLE_TIMEOUT_MS", 60_000, 10, 3_600_000),
+    streamMaxMs,
     retryAttempts: integer(env, "SLUICE_RETRY_ATTEMPTS", 3, 1, 10),
     retryBaseDelayMs: integer(env, "SLUICE_RETRY_BASE_DELAY_MS", 250, 0, 60_000),
     retryMaxDelayMs: integer(env, "SLUICE_RETRY_MAX_DELAY_MS", 8_000, 0, 120_000),
@@ -74,7 +97,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     breakerCooldownMs: integer(env, "SLUICE_BREAKER_COOLDOWN_MS", 30_000, 0, 3_600_000),
     autoModels: list(env.SLUICE_AUTO_MODELS),
     signatureWindowSeconds: integer(env, "SLUICE_SIGNATURE_WINDOW_S", 300, 1, 3600),
-    reservationTtlMs: integer(env, "SLUICE_RESERVATION_TTL_MS", 900_000, 1_000, 86_400_000),
+    reservationTtlMs,
     demoDelayMs: integer(env, "SLUICE_DEMO_DELAY_MS", 30, 0, 10_000),
     logLevel: env.SLUICE_LOG_LEVEL ?? "info",
   };

@@ -85,6 +85,7 @@ export function createServices(config: GatewayConfig): Services {
       worstCaseCostPicoUsd(provider, model, inputTokens, maxTokens, prices),
     transaction: <T>(work: () => T) => inTransaction.immediate(work) as T,
     settle: (requestId, outcome) => settlements.add(requestId, outcome),
+    deadlines: { idleMs: config.streamIdleTimeoutMs, maxMs: config.streamMaxMs },
   };
   return {
     config,

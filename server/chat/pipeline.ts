@@ -10,6 +10,7 @@ import {
 import type { OpenedRoute, Router } from "../routing/router.ts";
 import { countMessageTokens, countTextTokens } from "../tokens/count.ts";
 import { type AdmissionDeps, admit } from "./admission.ts";
+import { type DeadlineLimits, StreamDeadline } from "./deadline.ts";
 import type { ChatSink, UsageFinalEvent } from "./events.ts";
 import type { ChatRequest } from "./schema.ts";
 import { settleUsage } from "./usage.ts";
@@ -27,6 +28,8 @@ export interface ChatDeps extends AdmissionDeps {
   settle: (requestId: string, outcome: SettledRequest) => Promise<void>;
   /** Runs `work` in one SQLite write transaction. */
   transaction: <T>(work: () => T) => T;
+  /** How long a provider may stay silent mid-stream, and how long a whole chat may take. */
+  deadlines: DeadlineLimits;
 }
 
 export interface ChatInput {
@@ -94,15 +97,18 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   let status: Exclude<RequestStatus, "open"> = "error";
   let errorCode: string | null = null;
   let ttfcMs: number | null = null;
+  // Aborts the provider call when the client goes, the provider stalls or the chat runs too long.
+  const deadline = new StreamDeadline(deps.deadlines, input.receivedAt, planned.provider, signal);
 
   try {
     route = await deps.router.open(
       [choice.target, ...choice.fallbacks],
       request.messages,
       request.temperature,
-      signal,
+      deadline.upstream.signal,
     );
     const { info, maxTokens } = route.target;
+    deadline.opened(info.provider);
     await sink.start({
       type: "usage_start",
       request_id: input.requestId,
@@ -116,14 +122,24 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       max_tokens_lowered_from: choice.loweredFrom,
       reserved_usd: choice.reservedPicoUsd / PICO_PER_USD,
     });
+    const events = route.events[Symbol.asyncIterator]();
     try {
-      for await (const event of route.events) {
+      for (;;) {
+        // Raced with the deadline: a provider that ignores the abort cannot hold the chat.
+        const next = await Promise.race([events.next(), deadline.expired]);
+        if (next.done) break;
+        const event = next.value;
         if (event.type === "text-delta") {
+          deadline.touch();
           if (ttfcMs === null) ttfcMs = Math.round(performance.now() - input.receivedAt);
           text += event.text;
           // A promise only while the client's socket is full (backpressure).
           const full = sink.content(event.text, info.provider);
-          if (full) await full;
+          if (full) {
+            deadline.pause();
+            await Promise.race([full, deadline.expired]);
+            deadline.resume();
+          }
           if (performance.now() >= nextCheckpoint) {
             // Only the text added since the last checkpoint is counted, so this stays linear.
             checkpointTokens += countTextTokens(text.slice(checkpointChars));
@@ -142,14 +158,15 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       signal.throwIfAborted();
       status = "ok";
       finishReason ??= "other";
-    } catch (error) {
+    } catch (caught) {
       if (signal.aborted) {
         status = "aborted";
         finishReason = "aborted";
       } else {
+        const error = deadline.error ?? caught;
         errorCode = error instanceof ProviderError ? error.code : "internal_error";
         finishReason = "error";
-        await sink.fail({
+        const full = sink.fail({
           type: "error",
           code: errorCode,
           message:
@@ -157,15 +174,21 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
               ? error.message
               : "the answer stopped because of an internal error",
         });
+        // A client that stopped reading cannot hold the chat past its deadline.
+        if (full) await Promise.race([full, deadline.expired]).catch(() => undefined);
       }
+      // The provider call ends with the chat (for await would call return() too).
+      void events.return?.()?.catch(() => undefined);
     }
-  } catch (error) {
+  } catch (caught) {
+    const error = signal.aborted ? caught : (deadline.error ?? caught);
     status = signal.aborted ? "aborted" : "error";
     errorCode =
       error instanceof ProviderError ? error.code : signal.aborted ? null : "internal_error";
     finishReason = signal.aborted ? "aborted" : "error";
     throw error;
   } finally {
+    deadline.stop();
     const opened = route?.target.info ?? planned;
     const { usage, source } = route
       ? settleUsage({ reported, completed: status === "ok", text, inputEstimate })
