@@ -2,6 +2,15 @@ import { isIP } from "node:net";
 import { z } from "zod";
 
 export const MAX_MESSAGES = 100;
+/**
+ * The most max_tokens may ever be: above every model's output limit (the
+ * largest in the price table is 2,000,000), so the schema refuses an absurd
+ * number with its own words and the router checks the chosen model's limit.
+ */
+export const MAX_TOKENS_CEILING = 10_000_000;
+
+/** A UTF-16 surrogate not part of a pair: text no provider can encode. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 const messageSchema = z.strictObject({
   role: z.enum(["system", "user", "assistant"], {
@@ -10,7 +19,11 @@ const messageSchema = z.strictObject({
   }),
   content: z
     .string({ error: "must be a string" })
-    .refine((text) => text.trim().length > 0, "must not be empty"),
+    .refine((text) => text.trim().length > 0, "must not be empty")
+    .refine(
+      (text) => !LONE_SURROGATE.test(text),
+      "must be valid Unicode text (it holds an unpaired surrogate escape)",
+    ),
 });
 
 /** An opaque, hashed visitor id: never a raw IP address or e-mail address. */
@@ -41,8 +54,13 @@ export function chatRequestSchema(limits: { maxInputChars: number }) {
         .optional(),
       max_tokens: z
         .number({ error: "must be a number" })
+        // abort: a number past the ceiling gets only that message, not also "whole number".
+        .min(1, { error: "must be at least 1", abort: true })
+        .max(MAX_TOKENS_CEILING, {
+          error: `must be at most ${MAX_TOKENS_CEILING} (and at most the model's output limit)`,
+          abort: true,
+        })
         .int("must be a whole number")
-        .min(1, "must be at least 1")
         .optional(),
       temperature: z
         .number({ error: "must be a number" })

@@ -105,11 +105,21 @@ export class Router {
       }
       return [target];
     }
-    const targets = this.#candidates(allowed)
+    const candidates = this.#candidates(allowed);
+    const targets = candidates
       .map((info) => this.#fit(info, inputTokens, maxTokens))
       .filter((target): target is RouteTarget => target !== undefined)
       .sort((a, b) => this.#score(a, inputTokens) - this.#score(b, inputTokens));
     if (targets.length === 0) {
+      // Asked for a longer answer than any candidate writes: the request is at fault, not the gateway.
+      const longest = Math.max(...candidates.map((info) => info.maxOutputTokens));
+      if (maxTokens !== undefined && candidates.length > 0 && maxTokens > longest) {
+        throw new GatewayError(
+          400,
+          "invalid_request",
+          `max_tokens: must be at most ${longest}, the longest answer of the models this site may use`,
+        );
+      }
       throw new GatewayError(
         503,
         "no_route",

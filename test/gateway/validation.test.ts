@@ -116,6 +116,66 @@ const BAD_INPUTS: { name: string; body: unknown; field: string; why: RegExp }[] 
     why: /at most 4096/,
   },
   {
+    name: "max_tokens 1e12 with model auto",
+    body: { messages: [user("x")], max_tokens: 1e12 },
+    field: "max_tokens",
+    why: /at most 10000000/,
+  },
+  {
+    name: "max_tokens 1e12 with an explicit model",
+    body: { messages: [user("x")], model: "demo/sluice-demo", max_tokens: 1e12 },
+    field: "max_tokens",
+    why: /at most 10000000/,
+  },
+  {
+    name: "max_tokens past the safe integers",
+    body: { messages: [user("x")], max_tokens: 1e20 },
+    field: "max_tokens",
+    why: /^max_tokens: must be at most 10000000 \(and at most the model's output limit\)$/,
+  },
+  {
+    name: "max_tokens above every auto model's limit",
+    body: { messages: [user("x")], max_tokens: 5000 },
+    field: "max_tokens",
+    why: /at most 4096/,
+  },
+  {
+    name: "max_tokens negative zero",
+    body: { messages: [user("x")], max_tokens: -0 },
+    field: "max_tokens",
+    why: /at least 1/,
+  },
+  {
+    name: "temperature huge",
+    body: { messages: [user("x")], temperature: 1e308 },
+    field: "temperature",
+    why: /0 to 2/,
+  },
+  {
+    name: "temperature as text",
+    body: { messages: [user("x")], temperature: "0.5" },
+    field: "temperature",
+    why: /number/,
+  },
+  {
+    name: "content as an array of parts",
+    body: { messages: [user([{ type: "text", text: "x" }])] },
+    field: "messages[0].content",
+    why: /string/,
+  },
+  {
+    name: "content null",
+    body: { messages: [user(null)] },
+    field: "messages[0].content",
+    why: /string/,
+  },
+  {
+    name: "content with an unpaired surrogate",
+    body: { messages: [user("caf\ud800e")] },
+    field: "messages[0].content",
+    why: /valid Unicode/,
+  },
+  {
     name: "temperature too high",
     body: { messages: [user("x")], temperature: 3 },
     field: "temperature",
@@ -169,6 +229,21 @@ describe("POST /v1/chat rejects bad input with a 400 naming the field", () => {
     expect(envelope.error.message).toContain(`${field}:`);
     expect(envelope.error.message).toMatch(why);
     expect(envelope.error.request_id).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+
+  it("numbers JSON cannot hold exactly: 1e400 is Infinity, refused by name", async () => {
+    for (const [field, why] of [
+      ["max_tokens", "must be a number"],
+      ["temperature", "must be a number"],
+    ]) {
+      const response = await gateway.request("/v1/chat", {
+        method: "POST",
+        body: `{"messages":[{"role":"user","content":"x"}],"${field}":1e400}`,
+      });
+      expect(response.status).toBe(400);
+      const { error } = (await response.json()) as { error: { message: string } };
+      expect(error.message).toBe(`${field}: ${why}`);
+    }
   });
 
   it("non-JSON body", async () => {
@@ -254,5 +329,19 @@ describe("POST /v1/chat rejects bad input with a 400 naming the field", () => {
       n: number;
     };
     expect(rows.n).toBe(0);
+  });
+});
+
+describe("POST /v1/chat accepts numbers at the edges", () => {
+  it("accepts max_tokens at the model's limit, and temperature -0 or an underflow to 0", async () => {
+    for (const body of [
+      `{"messages":[{"role":"user","content":"x"}],"model":"demo/sluice-demo","max_tokens":4096,"stream":false}`,
+      `{"messages":[{"role":"user","content":"x"}],"temperature":-0,"stream":false}`,
+      `{"messages":[{"role":"user","content":"x"}],"temperature":-1e-400,"stream":false}`,
+    ]) {
+      const response = await gateway.request("/v1/chat", { method: "POST", body });
+      expect(response.status, body).toBe(200);
+      await response.json();
+    }
   });
 });
