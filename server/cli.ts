@@ -12,6 +12,7 @@ import { describeIssues } from "./chat/schema.ts";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { signedHeaders } from "./http/signature.ts";
 import { openDatabase } from "./ledger/db.ts";
+import { DatabaseInUseError } from "./ledger/lock.ts";
 import { SiteError, SiteStore } from "./ledger/sites.ts";
 import { UsageReports, usageSummary } from "./ledger/usage.ts";
 import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
@@ -275,7 +276,10 @@ export async function run(argv: string[]): Promise<void> {
     process.exitCode = await main(argv);
   } catch (error) {
     const known =
-      error instanceof UsageError || error instanceof SiteError || error instanceof ConfigError;
+      error instanceof UsageError ||
+      error instanceof SiteError ||
+      error instanceof ConfigError ||
+      error instanceof DatabaseInUseError;
     const text =
       error instanceof Error
         ? known

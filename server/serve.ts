@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { recoverInterrupted } from "./budget/recovery.ts";
 import type { GatewayConfig } from "./config.ts";
 import { checkpointInBackground } from "./ledger/checkpointer.ts";
+import { lockDatabase } from "./ledger/lock.ts";
 import { createLogger } from "./logger.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -18,7 +19,15 @@ export interface RunningGateway {
 /** Starts the gateway: opens the database, reclaims rows a crash left open, listens. */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger(config.logLevel);
-  const services = createServices(config);
+  // Before recovery: it must never close another live gateway's open requests.
+  const lock = lockDatabase(config.dbPath);
+  let services: Services;
+  try {
+    services = createServices(config);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const interrupted = recoverInterrupted(services);
   if (interrupted > 0) {
     logger.warn({ interrupted }, "billed and closed requests left open by a crash");
@@ -34,11 +43,19 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    // A deep accept queue: a burst of new streams must wait, not be reset.
-    server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      // A deep accept queue: a burst of new streams must wait, not be reset.
+      server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
+    });
+  } catch (error) {
+    clearInterval(reclaim);
+    await checkpoints.stop();
+    services.close();
+    lock.release();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url, db: config.dbPath, streaming: config.streaming }, "sluice gateway listening");
@@ -56,7 +73,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       services.settlements.flush();
       clearInterval(reclaim);
       await checkpoints.stop();
-      services.close();
+      try {
+        services.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }
