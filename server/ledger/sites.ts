@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Vault } from "../vault/vault.ts";
+import type { Vault, VaultSlot } from "../vault/vault.ts";
 import type { Db } from "./db.ts";
 
 export interface SiteSummary {
@@ -51,7 +51,7 @@ export class SiteStore {
         .prepare(
           "INSERT INTO sites (id, secret_sealed, created_at, secret_rotated_at) VALUES (?, ?, ?, ?)",
         )
-        .run(id, this.#vault.seal(secret), now, now);
+        .run(id, this.#vault.seal(secret, slotOf(id)), now, now);
     } catch (error) {
       if (String(error).includes("UNIQUE")) throw new SiteError(`site "${id}" already exists`);
       throw error;
@@ -63,7 +63,7 @@ export class SiteStore {
     checkSecret(secret);
     const result = this.#db
       .prepare("UPDATE sites SET secret_sealed = ?, secret_rotated_at = ? WHERE id = ?")
-      .run(this.#vault.seal(secret), Date.now(), id);
+      .run(this.#vault.seal(secret, slotOf(id)), Date.now(), id);
     if (result.changes === 0) throw new SiteError(`no site "${id}"`);
     return secret;
   }
@@ -79,17 +79,38 @@ export class SiteStore {
   /**
    * The site's secret, or undefined for an unknown site. The sealed value is
    * read on every call (a primary-key lookup), so a secret rotated by the CLI
-   * in another process takes effect at once; decryption is cached.
+   * in another process takes effect at once; decryption is cached. A secret
+   * sealed before values were bound to their row is sealed anew in place.
    */
   secretFor(id: string): string | undefined {
     const row = this.#select.get(id) as { secret_sealed: string } | undefined;
     if (!row) return undefined;
     const cached = this.#secrets.get(id);
     if (cached?.sealed === row.secret_sealed) return cached.secret;
-    const secret = this.#vault.open(row.secret_sealed);
-    this.#secrets.set(id, { sealed: row.secret_sealed, secret });
+    const secret = this.#vault.open(row.secret_sealed, slotOf(id));
+    const sealed = this.#vault.isLegacy(row.secret_sealed)
+      ? this.#reseal(id, row.secret_sealed, secret)
+      : row.secret_sealed;
+    this.#secrets.set(id, { sealed, secret });
     return secret;
   }
+
+  /** The row's new sealed value, or the legacy one when the row changed or the write failed. */
+  #reseal(id: string, legacySealed: string, secret: string): string {
+    const sealed = this.#vault.seal(secret, slotOf(id));
+    try {
+      const result = this.#db
+        .prepare("UPDATE sites SET secret_sealed = ? WHERE id = ? AND secret_sealed = ?")
+        .run(sealed, id, legacySealed);
+      return result.changes > 0 ? sealed : legacySealed;
+    } catch {
+      return legacySealed;
+    }
+  }
+}
+
+function slotOf(id: string): VaultSlot {
+  return `site_secret:${id}`;
 }
 
 function checkSecret(secret: string): void {

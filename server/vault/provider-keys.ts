@@ -1,6 +1,6 @@
 import type { Db } from "../ledger/db.ts";
 import { isProviderId, type ProviderId } from "../providers/types.ts";
-import type { Vault } from "./vault.ts";
+import type { Vault, VaultSlot } from "./vault.ts";
 
 /** Provider API keys, sealed in SQLite. Values never leave this class except to an adapter. */
 export class ProviderKeyStore {
@@ -19,7 +19,7 @@ export class ProviderKeyStore {
         `INSERT INTO provider_keys (provider, key_sealed, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (provider) DO UPDATE SET key_sealed = excluded.key_sealed, updated_at = excluded.updated_at`,
       )
-      .run(provider, this.#vault.seal(key.trim()), Date.now());
+      .run(provider, this.#vault.seal(key.trim(), slotOf(provider)), Date.now());
   }
 
   remove(provider: ProviderId): boolean {
@@ -32,7 +32,24 @@ export class ProviderKeyStore {
     const row = this.#db
       .prepare("SELECT key_sealed FROM provider_keys WHERE provider = ?")
       .get(provider) as { key_sealed: string } | undefined;
-    return row ? this.#vault.open(row.key_sealed) : undefined;
+    if (!row) return undefined;
+    const key = this.#vault.open(row.key_sealed, slotOf(provider));
+    if (this.#vault.isLegacy(row.key_sealed)) this.#reseal(provider, row.key_sealed, key);
+    return key;
+  }
+
+  /**
+   * Seals a key stored before values were bound to their row, in place. Only
+   * if the row still holds what was read; a failed write is retried next read.
+   */
+  #reseal(provider: ProviderId, legacySealed: string, key: string): void {
+    try {
+      this.#db
+        .prepare("UPDATE provider_keys SET key_sealed = ? WHERE provider = ? AND key_sealed = ?")
+        .run(this.#vault.seal(key, slotOf(provider)), provider, legacySealed);
+    } catch {
+      // The legacy value still opens; sealing it anew can wait.
+    }
   }
 
   /** Which providers have a stored key, and since when; never the keys. */
@@ -44,4 +61,8 @@ export class ProviderKeyStore {
       isProviderId(row.provider),
     );
   }
+}
+
+function slotOf(provider: ProviderId): VaultSlot {
+  return `provider_key:${provider}`;
 }

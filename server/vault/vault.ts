@@ -1,28 +1,44 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { VaultError } from "./errors.ts";
+
+export { VaultError } from "./errors.ts";
+
+/**
+ * The row a sealed value belongs to. It is authenticated with the value
+ * (AES-GCM associated data), so a value copied into another row does not open.
+ */
+export type VaultSlot = `provider_key:${string}` | `site_secret:${string}`;
 
 const ALGORITHM = "aes-256-gcm";
-const FORMAT_VERSION = "v1";
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** `v2:iv:tag:ciphertext`, bound to its slot. What `seal` writes. */
+const BOUND_FORMAT = "v2";
+/** `v1:iv:tag:ciphertext`, bound to nothing. Still opened, never written. */
+const LEGACY_FORMAT = "v1";
 
 /**
  * Encrypts secrets at rest (provider keys, site secrets) with AES-256-GCM under
  * one master key. The master key comes from SLUICE_VAULT_KEY (32 bytes, base64
- * or hex) or from a key file created with mode 0600 on first use. Sealed
- * values carry their own IV and auth tag, so tampering fails loudly.
+ * or hex) or from a key file created with mode 0600 on first use.
+ * Sealed values carry their own IV and a full 16-byte auth tag, and are bound
+ * to their slot, so tampering and swapping fail loudly.
  */
 export class Vault {
   readonly #key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== 32) throw new Error("the vault key must be 32 bytes");
+    if (key.length !== 32) throw new VaultError("the vault key must be 32 bytes");
     this.#key = key;
   }
 
   static open(options: { key: string | undefined; keyPath: string }): Vault {
-    if (options.key) return new Vault(decodeKey(options.key));
+    if (options.key) return new Vault(decodeKey(options.key, "SLUICE_VAULT_KEY"));
     if (existsSync(options.keyPath)) {
-      return new Vault(decodeKey(readFileSync(options.keyPath, "utf8").trim()));
+      const text = readFileSync(options.keyPath, "utf8").trim();
+      return new Vault(decodeKey(text, `the vault key file ${options.keyPath}`));
     }
     mkdirSync(dirname(options.keyPath), { recursive: true });
     const key = randomBytes(32);
@@ -31,34 +47,53 @@ export class Vault {
     return new Vault(key);
   }
 
-  seal(plaintext: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv(ALGORITHM, this.#key, iv);
+  seal(plaintext: string, slot: VaultSlot): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.#key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(slot, "utf8"));
     const sealed = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [FORMAT_VERSION, ...[iv, tag, sealed].map((part) => part.toString("base64"))].join(":");
+    return [BOUND_FORMAT, ...[iv, tag, sealed].map((part) => part.toString("base64"))].join(":");
   }
 
-  open(sealedValue: string): string {
+  /** The plaintext of a value sealed for `slot` (or sealed before values were bound). */
+  open(sealedValue: string, slot: VaultSlot): string {
     const parts = sealedValue.split(":");
-    if (parts.length !== 4 || parts[0] !== FORMAT_VERSION) {
-      throw new Error("not a sealed vault value");
+    const format = parts[0];
+    if (parts.length !== 4 || (format !== BOUND_FORMAT && format !== LEGACY_FORMAT)) {
+      throw new VaultError(`${slot} does not hold a sealed vault value`);
     }
-    const [, iv, tag, sealed] = parts.map((part) => Buffer.from(part, "base64"));
-    const decipher = createDecipheriv(ALGORITHM, this.#key, iv as Buffer);
-    decipher.setAuthTag(tag as Buffer);
+    const [iv, tag, sealed] = parts.slice(1).map((part) => Buffer.from(part, "base64")) as [
+      Buffer,
+      Buffer,
+      Buffer,
+    ];
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+      throw new VaultError(
+        `the sealed value of ${slot} has a ${iv.length}-byte IV and a ${tag.length}-byte auth tag; ${IV_BYTES} and ${TAG_BYTES} are required (truncated or tampered data)`,
+      );
+    }
+    const decipher = createDecipheriv(ALGORITHM, this.#key, iv, { authTagLength: TAG_BYTES });
+    if (format === BOUND_FORMAT) decipher.setAAD(Buffer.from(slot, "utf8"));
+    decipher.setAuthTag(tag);
     try {
-      return Buffer.concat([decipher.update(sealed as Buffer), decipher.final()]).toString("utf8");
+      return Buffer.concat([decipher.update(sealed), decipher.final()]).toString("utf8");
     } catch {
-      throw new Error("a vault value could not be decrypted: wrong vault key or tampered data");
+      throw new VaultError(
+        `the sealed value of ${slot} could not be opened: wrong vault key, tampered data, or a value copied from another row`,
+      );
     }
+  }
+
+  /** Whether a sealed value predates slot binding; its row should be sealed anew. */
+  isLegacy(sealedValue: string): boolean {
+    return sealedValue.startsWith(`${LEGACY_FORMAT}:`);
   }
 }
 
-function decodeKey(text: string): Buffer {
+function decodeKey(text: string, source: string): Buffer {
   const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, "hex") : Buffer.from(text, "base64");
-  if (key.length !== 32) {
-    throw new Error("SLUICE_VAULT_KEY must be 32 bytes, base64 or hex encoded");
-  }
+  if (key.length !== 32)
+    throw new VaultError(`${source} must hold 32 bytes, base64 or hex encoded`);
   return key;
 }

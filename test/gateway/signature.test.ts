@@ -96,7 +96,7 @@ describe("request signatures", () => {
     const rotated = "r".repeat(40);
     gateway.services.db
       .prepare("UPDATE sites SET secret_sealed = ? WHERE id = ?")
-      .run(gateway.services.vault.seal(rotated), gateway.siteId);
+      .run(gateway.services.vault.seal(rotated, `site_secret:${gateway.siteId}`), gateway.siteId);
     const old = await gateway.request("/v1/models");
     expect(old.status).toBe(401);
     const fresh = await gateway.request("/v1/models", { sign: { secret: rotated } });
