@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { VaultError } from "./errors.ts";
+import { loadKeyFile } from "./key-file.ts";
 
 export { VaultError } from "./errors.ts";
 
@@ -22,7 +21,7 @@ const LEGACY_FORMAT = "v1";
 /**
  * Encrypts secrets at rest (provider keys, site secrets) with AES-256-GCM under
  * one master key. The master key comes from SLUICE_VAULT_KEY (32 bytes, base64
- * or hex) or from a key file created with mode 0600 on first use.
+ * or hex) or from a private key file created on first use (see key-file.ts).
  * Sealed values carry their own IV and a full 16-byte auth tag, and are bound
  * to their slot, so tampering and swapping fail loudly.
  */
@@ -36,15 +35,9 @@ export class Vault {
 
   static open(options: { key: string | undefined; keyPath: string }): Vault {
     if (options.key) return new Vault(decodeKey(options.key, "SLUICE_VAULT_KEY"));
-    if (existsSync(options.keyPath)) {
-      const text = readFileSync(options.keyPath, "utf8").trim();
-      return new Vault(decodeKey(text, `the vault key file ${options.keyPath}`));
-    }
-    mkdirSync(dirname(options.keyPath), { recursive: true });
-    const key = randomBytes(32);
-    writeFileSync(options.keyPath, `${key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
-    chmodSync(options.keyPath, 0o600);
-    return new Vault(key);
+    return new Vault(
+      decodeKey(loadKeyFile(options.keyPath), `the vault key file ${options.keyPath}`),
+    );
   }
 
   seal(plaintext: string, slot: VaultSlot): string {
