@@ -19,7 +19,21 @@ export function createApp(services: Services, logger: Logger): express.Express {
   app.set("etag", false);
 
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok", version: VERSION, streaming: config.streaming });
+    // Settlements waiting on a failing database: durable in the journal (degraded), or not (failing).
+    const backlog = services.settlements.backlog;
+    const status = backlog.held > 0 ? "failing" : backlog.journaled > 0 ? "degraded" : "ok";
+    res.status(status === "failing" ? 503 : 200).json({
+      status,
+      version: VERSION,
+      streaming: config.streaming,
+      ledger: {
+        unwritten_settlements: backlog.journaled + backlog.held,
+        journaled: backlog.journaled,
+        held_in_memory: backlog.held,
+        since: backlog.since === undefined ? null : new Date(backlog.since).toISOString(),
+        last_error: backlog.lastError ?? null,
+      },
+    });
   });
 
   // Every /v1 route: an id, the raw body (a Buffer: the signature covers its
@@ -42,6 +56,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
       streaming: config.streaming,
       maxInputChars: config.maxInputChars,
       keepAliveMs: config.keepAliveMs,
+      logger,
     }),
   );
   app.get(

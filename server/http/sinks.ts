@@ -1,16 +1,31 @@
 import type { ServerResponse } from "node:http";
 import type { ChatSink, ErrorEvent, UsageFinalEvent, UsageStartEvent } from "../chat/events.ts";
+import { publicMessage } from "./public-errors.ts";
 import { SseWriter } from "./sse.ts";
 
-/** Streams a chat as wire format v1: usage_start, content…, [error], usage_final, [DONE]. */
+/** Receives a failure as the pipeline described it (the provider's text): for the gateway log. */
+export type FailureLog = (failure: ErrorEvent) => void;
+
+/** The failure as the client sees it: its code, and the fixed message for that code. */
+function toPublic(failure: ErrorEvent, log: FailureLog): ErrorEvent {
+  log(failure);
+  return { type: "error", code: failure.code, message: publicMessage(failure.code) };
+}
+
+/**
+ * Streams a chat as wire format v1: usage_start, content…, [error], usage_final, [DONE].
+ * An error frame carries a fixed message per code; the pipeline's text goes to `log`.
+ */
 export class StreamingSink implements ChatSink {
   readonly #response: ServerResponse;
   readonly #keepAliveMs: number;
+  readonly #log: FailureLog;
   #writer: SseWriter | undefined;
 
-  constructor(response: ServerResponse, keepAliveMs: number) {
+  constructor(response: ServerResponse, keepAliveMs: number, log: FailureLog) {
     this.#response = response;
     this.#keepAliveMs = keepAliveMs;
+    this.#log = log;
   }
 
   start(event: UsageStartEvent): void {
@@ -26,7 +41,7 @@ export class StreamingSink implements ChatSink {
   }
 
   fail(event: ErrorEvent): Promise<void> | undefined {
-    return this.#send(JSON.stringify(event), "error");
+    return this.#send(JSON.stringify(toPublic(event, this.#log)), "error");
   }
 
   finish(event: UsageFinalEvent): void {
@@ -49,11 +64,16 @@ export interface BufferedAnswer {
   usage: Omit<UsageFinalEvent, "type" | "request_id" | "provider" | "model">;
 }
 
-/** Collects a chat into the one JSON object of buffered mode. */
+/** Collects a chat into the one JSON object of buffered mode; `error` is already the public one. */
 export class BufferedSink implements ChatSink {
   readonly #parts: string[] = [];
+  readonly #log: FailureLog;
   error: ErrorEvent | undefined;
   answer: BufferedAnswer | undefined;
+
+  constructor(log: FailureLog) {
+    this.#log = log;
+  }
 
   start(): void {}
 
@@ -62,7 +82,7 @@ export class BufferedSink implements ChatSink {
   }
 
   fail(event: ErrorEvent): void {
-    this.error = event;
+    this.error = toPublic(event, this.#log);
   }
 
   finish(event: UsageFinalEvent): void {

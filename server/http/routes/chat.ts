@@ -1,11 +1,13 @@
 import type { Request, Response } from "express";
 import { type ChatDeps, runChat } from "../../chat/pipeline.ts";
 import { type ChatRequest, chatRequestSchema, describeIssues } from "../../chat/schema.ts";
+import type { Logger } from "../../logger.ts";
 import { ProviderError } from "../../providers/errors.ts";
 import { parseJsonBody } from "../body.ts";
 import { context } from "../context.ts";
 import { GatewayError, sendError } from "../errors.ts";
-import { BufferedSink, StreamingSink } from "../sinks.ts";
+import { publicMessage } from "../public-errors.ts";
+import { BufferedSink, type FailureLog, StreamingSink } from "../sinks.ts";
 
 export interface ChatRouteOptions {
   deps: ChatDeps;
@@ -14,9 +16,16 @@ export interface ChatRouteOptions {
   streaming: boolean;
   maxInputChars: number;
   keepAliveMs: number;
+  /** Gets the provider's own text of each failure, which the client never sees. */
+  logger: Logger;
 }
 
-/** POST /v1/chat: streaming by default, buffered with "stream": false or when streaming is off. */
+/**
+ * POST /v1/chat: streaming by default, buffered with "stream": false or when
+ * streaming is off. A provider failure reaches the client as its code and a
+ * fixed message (public-errors.ts), in the envelope and in the error frame
+ * alike; the provider's text is logged with the request id.
+ */
 export function chatRoute(options: ChatRouteOptions) {
   const schema = chatRequestSchema({ maxInputChars: options.maxInputChars });
 
@@ -36,7 +45,14 @@ export function chatRoute(options: ChatRouteOptions) {
       if (!res.writableFinished) abort.abort(new Error("the client went away"));
     });
     const streamed = options.streaming && request.stream !== false;
-    const sink = streamed ? new StreamingSink(res, options.keepAliveMs) : new BufferedSink();
+    const logFailure: FailureLog = (failure) =>
+      options.logger.warn(
+        { requestId, siteId, code: failure.code, detail: failure.message },
+        "chat failed after the provider call opened",
+      );
+    const sink = streamed
+      ? new StreamingSink(res, options.keepAliveMs, logFailure)
+      : new BufferedSink(logFailure);
     const input = { requestId, siteId, request, streamed, signal: abort.signal, receivedAt };
     const chat = runChat(options.deps, input, sink);
     const settled = chat.then(
@@ -64,7 +80,19 @@ export function chatRoute(options: ChatRouteOptions) {
           error.retryAfterMs === undefined
             ? {}
             : { "Retry-After": String(Math.ceil(error.retryAfterMs / 1000)) };
-        sendError(res, error.httpStatus, error.code, error.message, requestId, headers);
+        options.logger.warn(
+          {
+            requestId,
+            siteId,
+            code: error.code,
+            provider: error.provider,
+            upstreamStatus: error.upstreamStatus,
+            upstreamRequestId: error.upstreamRequestId,
+            detail: error.message,
+          },
+          "chat failed before the provider call opened",
+        );
+        sendError(res, error.httpStatus, error.code, publicMessage(error.code), requestId, headers);
       } else {
         throw error;
       }
