@@ -5,7 +5,7 @@ import { recoverInterrupted } from "./budget/recovery.ts";
 import type { GatewayConfig } from "./config.ts";
 import { checkpointInBackground } from "./ledger/checkpointer.ts";
 import { lockDatabase } from "./ledger/lock.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, type Logger } from "./logger.ts";
 import { createServices, type Services } from "./services.ts";
 
 export interface RunningGateway {
@@ -23,26 +23,36 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const lock = lockDatabase(config.dbPath);
   let services: Services;
   try {
-    services = createServices(config);
+    services = createServices(config, logger);
+    // Settlements a failing disk left in the journal first: their rows are settled, not interrupted.
+    const replayed = services.settlements.replay();
+    if (replayed > 0) logger.warn({ replayed }, "wrote settlements kept in the journal");
+    const interrupted = recoverInterrupted(services);
+    if (interrupted > 0) {
+      logger.warn({ interrupted }, "billed and closed requests left open by a crash");
+    }
   } catch (error) {
     lock.release();
     throw error;
   }
-  const interrupted = recoverInterrupted(services);
-  if (interrupted > 0) {
-    logger.warn({ interrupted }, "billed and closed requests left open by a crash");
-  }
   const checkpoints = checkpointInBackground(services.db);
-  const reclaim = setInterval(() => {
-    const released = services.budget.releaseExpired(Date.now());
-    if (released > 0) logger.warn({ released }, "released reservations past their time-out");
-  }, 60_000);
+  const reclaim = setInterval(() => reclaimExpired(services, logger), 60_000);
   reclaim.unref();
 
-  const server = createServer({ noDelay: true }, createApp(services, logger));
+  // Receiving a request, headers and body, is bounded: a client trickling bytes
+  // gets 408 and a closed socket. Node's requestTimeout ends when the body is in,
+  // so sending the answer (a stream of minutes) is not bounded by it.
+  const server = createServer(
+    {
+      noDelay: true,
+      requestTimeout: config.bodyTimeoutMs,
+      headersTimeout: config.bodyTimeoutMs,
+      // How often Node looks for requests past those times (its default is 30 s).
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.bodyTimeoutMs / 4)),
+    },
+    createApp(services, logger),
+  );
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -71,6 +81,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       server.closeAllConnections();
       await Promise.all([closed, ...services.inflight]);
       services.settlements.flush();
+      services.settlements.stop();
       clearInterval(reclaim);
       await checkpoints.stop();
       try {
@@ -80,4 +91,20 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }
     },
   };
+}
+
+/**
+ * Releases reservations past their time-out. A database error here (disk
+ * full, locked) is logged and tried again on the next tick: it must never
+ * end the process.
+ */
+export function reclaimExpired(services: Services, logger: Logger, now = Date.now()): number {
+  try {
+    const released = services.budget.releaseExpired(now);
+    if (released > 0) logger.warn({ released }, "released reservations past their time-out");
+    return released;
+  } catch (error) {
+    logger.error({ err: error }, "releasing expired reservations failed; will retry");
+    return 0;
+  }
 }

@@ -3,11 +3,13 @@ import { PolicyStore } from "./budget/policy.ts";
 import type { ChatDeps } from "./chat/pipeline.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type Db, openDatabase } from "./ledger/db.ts";
+import { SettlementJournal } from "./ledger/journal.ts";
 import { NonceStore } from "./ledger/nonces.ts";
 import { RequestLedger, type SettledRequest } from "./ledger/requests.ts";
 import { SettlementQueue } from "./ledger/settlements.ts";
 import { SiteStore } from "./ledger/sites.ts";
 import { UsageReports } from "./ledger/usage.ts";
+import { createLogger, type Logger } from "./logger.ts";
 import { costOf, worstCaseCostPicoUsd } from "./pricing/cost.ts";
 import { loadPriceBook, type PriceBook } from "./pricing/prices.ts";
 import { ProviderRegistry } from "./providers/registry.ts";
@@ -42,7 +44,13 @@ export interface Services {
   close(): void;
 }
 
-export function createServices(config: GatewayConfig): Services {
+/** While settlements wait on a failing database, the log repeats the alarm this often. */
+const BACKLOG_LOG_EVERY_MS = 60_000;
+
+export function createServices(
+  config: GatewayConfig,
+  logger: Logger = createLogger(config.logLevel),
+): Services {
   const db = openDatabase(config.dbPath);
   const vault = Vault.open({ key: config.vaultKey, keyPath: config.vaultKeyPath });
   const providerKeys = new ProviderKeyStore(db, vault);
@@ -69,9 +77,25 @@ export function createServices(config: GatewayConfig): Services {
     ledger.settle(requestId, outcome);
     budget.settle(requestId, outcome.costPicoUsd);
   };
-  const settlements = new SettlementQueue(db, applySettlement, (error) => {
-    // The rows stay open with their reservations; the next start-up bills them.
-    console.error("sluice: settling requests failed", error);
+  let alarmedAt = 0;
+  const settlements = new SettlementQueue(db, applySettlement, {
+    journal:
+      config.dbPath === ":memory:"
+        ? undefined
+        : new SettlementJournal(`${config.dbPath}.settlements.jsonl`),
+    onError: (error, backlog) => {
+      // Once when the trouble starts, then once a minute: a full disk must not also fill with logs.
+      if (Date.now() - alarmedAt < BACKLOG_LOG_EVERY_MS) return;
+      alarmedAt = Date.now();
+      logger.error(
+        { err: error, journaled: backlog.journaled, held: backlog.held, db: config.dbPath },
+        "settlements could not be written to the ledger; kept in the journal and retried",
+      );
+    },
+    onRecovered: (written) => {
+      alarmedAt = 0;
+      logger.warn({ written }, "settlements kept during a ledger failure are written now");
+    },
   });
   // Made once: better-sqlite3 builds a wrapper per db.transaction() call.
   const inTransaction = db.transaction((work: () => unknown) => work());

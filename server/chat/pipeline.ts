@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { GatewayError } from "../http/errors.ts";
 import type { RequestLedger, RequestStatus, SettledRequest } from "../ledger/requests.ts";
 import { ProviderError } from "../providers/errors.ts";
 import {
@@ -58,32 +59,34 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   const requestedModel = request.model ?? "auto";
   const inputEstimate = countMessageTokens(request.messages);
   // Admission and the ledger row are one transaction: one commit before the upstream call.
-  const choice = deps.transaction(() => {
-    const admitted = admit(deps, {
-      requestId: input.requestId,
-      siteId: input.siteId,
-      visitor: request.user,
-      requestedModel,
-      inputTokens: inputEstimate,
-      maxTokens: request.max_tokens,
-      now: Date.now(),
-    });
-    deps.ledger.open({
-      id: input.requestId,
-      siteId: input.siteId,
-      visitor: request.user,
-      provider: admitted.target.info.provider,
-      model: admitted.target.info.model,
-      requestedModel,
-      streamed: input.streamed,
-      startedAt: Date.now(),
-      inputTokens: inputEstimate,
-      maxTokens: admitted.target.maxTokens,
-      reservedPicoUsd: admitted.reservedPicoUsd,
-      degradedFrom: admitted.degradedFrom,
-    });
-    return admitted;
-  });
+  const choice = admitOrRefuse(() =>
+    deps.transaction(() => {
+      const admitted = admit(deps, {
+        requestId: input.requestId,
+        siteId: input.siteId,
+        visitor: request.user,
+        requestedModel,
+        inputTokens: inputEstimate,
+        maxTokens: request.max_tokens,
+        now: Date.now(),
+      });
+      deps.ledger.open({
+        id: input.requestId,
+        siteId: input.siteId,
+        visitor: request.user,
+        provider: admitted.target.info.provider,
+        model: admitted.target.info.model,
+        requestedModel,
+        streamed: input.streamed,
+        startedAt: Date.now(),
+        inputTokens: inputEstimate,
+        maxTokens: admitted.target.maxTokens,
+        reservedPicoUsd: admitted.reservedPicoUsd,
+        degradedFrom: admitted.degradedFrom,
+      });
+      return admitted;
+    }),
+  );
   const planned = choice.target.info;
   let nextCheckpoint = performance.now() + CHECKPOINT_INTERVAL_MS;
   let checkpointChars = 0;
@@ -240,5 +243,27 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       if (providerCostUsd !== undefined) final.provider_cost_usd = providerCostUsd;
       await sink.finish(final);
     }
+  }
+}
+
+/**
+ * A database that refuses the admission's write (disk full, I/O error) is a
+ * 503 the client can act on, not an internal error: nothing was reserved and
+ * no provider was called.
+ */
+function admitOrRefuse<T>(admit: () => T): T {
+  try {
+    return admit();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("SQLITE_")) {
+      throw new GatewayError(
+        503,
+        "ledger_unavailable",
+        "the gateway cannot record spend right now; try again shortly",
+        { "Retry-After": "30" },
+      );
+    }
+    throw error;
   }
 }
