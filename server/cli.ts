@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { BudgetGuard } from "./budget/guard.ts";
 import { combinePolicies, PolicyStore } from "./budget/policy.ts";
@@ -18,15 +19,17 @@ import { UsageReports, usageSummary } from "./ledger/usage.ts";
 import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
 import { startGateway } from "./serve.ts";
 import { ProviderKeyStore } from "./vault/provider-keys.ts";
-import { Vault } from "./vault/vault.ts";
+import { Vault, VaultError } from "./vault/vault.ts";
 
 const USAGE = `sluice — the Sluice gateway
 
 Usage:
   sluice serve                              start the gateway (SLUICE_PORT, default 8787)
-  sluice site add <id> [--secret S]         register a site; prints its shared secret
+  sluice site add <id> [--secret-file PATH | --secret - | --secret S]
+                                            register a site; prints its shared secret
+                                            (a new random one unless given; "-" reads stdin)
   sluice site list                          list registered sites
-  sluice site rotate-secret <id> [--secret S]
+  sluice site rotate-secret <id> [--secret-file PATH | --secret - | --secret S]
                                             give a site a new secret; prints it
   sluice policy set <site> [--day-usd N] [--month-usd N] [--visitor-day-usd N]
                     [--request-usd N] [--models provider/model,…] [--timezone TZ]
@@ -37,10 +40,15 @@ Usage:
   sluice usage <site> [--days N] [--json]   spend by local day and by model (default 7 days)
   sluice sign <site> <METHOD> <path> [body]
                                             print signature headers as curl -H flags
-  sluice key set <provider> [--value K]     store a provider API key in the encrypted vault
-                                            (reads the key from stdin when --value is absent)
+  sluice key set <provider> [--value-file PATH | --value K]
+                                            store a provider API key in the encrypted vault
+                                            (reads the key from stdin without either, or with --value -)
   sluice key list                           providers with a stored key (never the keys)
   sluice key remove <provider>              delete a stored key
+
+--secret S and --value K put the secret on the command line, where other users of this
+machine can read it (ps, /proc) and your shell history keeps it: prefer --secret-file,
+--value-file or stdin.
 
 Providers: ${PROVIDER_IDS.filter((id) => id !== "demo").join(", ")}
 Configuration comes from the environment or a .env file; see the README.`;
@@ -74,11 +82,11 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "site") {
       const sites = new SiteStore(db, vault);
       if (action === "add" && name) {
-        console.log(sites.add(name, values.secret));
+        console.log(sites.add(name, await secretFromFlags(values, "secret")));
         return 0;
       }
       if (action === "rotate-secret" && name) {
-        console.log(sites.rotateSecret(name, values.secret));
+        console.log(sites.rotateSecret(name, await secretFromFlags(values, "secret")));
         return 0;
       }
       if (action === "list") {
@@ -167,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
           console.log(keys.remove(name) ? `removed the ${name} key` : `no ${name} key was stored`);
           return 0;
         }
-        keys.set(name, values.value ?? (await readStdin()));
+        keys.set(name, (await secretFromFlags(values, "value")) ?? (await readStdin("the key")));
         console.log(`stored the ${name} key in the vault`);
         return 0;
       }
@@ -212,8 +220,41 @@ function policyInputFromFlags(values: Record<string, string | boolean | undefine
   return result.data;
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write("Paste the key, then press Ctrl-D: ");
+/**
+ * A secret given as `--<flag> S`, `--<flag> -` (stdin) or `--<flag>-file PATH`
+ * ("-" is stdin there too); undefined when none of them is given. Only the
+ * first form puts the secret where `ps` and shell history can see it.
+ */
+async function secretFromFlags(
+  values: { [flag: string]: string | boolean | undefined },
+  flag: "secret" | "value",
+): Promise<string | undefined> {
+  const inline = values[flag];
+  const file = values[`${flag}-file`];
+  if (typeof inline === "string" && typeof file === "string") {
+    throw new UsageError(`give --${flag} or --${flag}-file, not both`);
+  }
+  const what = flag === "secret" ? "the secret" : "the key";
+  if (file === "-" || inline === "-") return readStdin(what);
+  if (typeof file === "string") return readSecretFile(file, `--${flag}-file`);
+  return typeof inline === "string" ? inline : undefined;
+}
+
+function readSecretFile(path: string, flag: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new UsageError(`${flag} ${path} cannot be read (${reason})`);
+  }
+  const secret = text.trim();
+  if (secret === "") throw new UsageError(`${flag} ${path} is empty`);
+  return secret;
+}
+
+async function readStdin(what: string): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write(`Paste ${what}, then press Ctrl-D: `);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8").trim();
@@ -252,7 +293,9 @@ function parseCommandLine(argv: string[]) {
       allowPositionals: true,
       options: {
         secret: { type: "string" },
+        "secret-file": { type: "string" },
         value: { type: "string" },
+        "value-file": { type: "string" },
         "day-usd": { type: "string" },
         "month-usd": { type: "string" },
         "visitor-day-usd": { type: "string" },
@@ -279,7 +322,8 @@ export async function run(argv: string[]): Promise<void> {
       error instanceof UsageError ||
       error instanceof SiteError ||
       error instanceof ConfigError ||
-      error instanceof DatabaseInUseError;
+      error instanceof DatabaseInUseError ||
+      error instanceof VaultError;
     const text =
       error instanceof Error
         ? known

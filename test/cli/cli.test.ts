@@ -1,16 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../server/ledger/db.ts";
+import { SiteStore } from "../../server/ledger/sites.ts";
+import { ProviderKeyStore } from "../../server/vault/provider-keys.ts";
+import { Vault } from "../../server/vault/vault.ts";
 import { forEachMessage, startTestGateway, type TestGateway } from "../support/gateway.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
 const SECRET = "cli-test-secret-0123456789abcdefghijkl";
 
-/** Runs `sluice …` as a user would, in its own process, against `dataDir`. */
-function sluice(dataDir: string, args: string[], input?: string) {
+/** Runs `sluice …` as a user would, in its own process, against `dataDir` (also its cwd by default). */
+function sluice(dataDir: string, args: string[], input?: string, cwd = dataDir) {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith("SLUICE_")) env[name] = value;
@@ -18,7 +22,7 @@ function sluice(dataDir: string, args: string[], input?: string) {
   env.SLUICE_DATA_DIR = dataDir;
   const result = spawnSync(process.execPath, [BIN, ...args], {
     env,
-    cwd: dataDir,
+    cwd,
     encoding: "utf8",
     timeout: 60_000,
     ...(input === undefined ? {} : { input }),
@@ -68,6 +72,97 @@ describe("the sluice command", () => {
     expect(sluice(dir, ["key", "set", "nosuch", "--value=x"]).status).toBe(2);
     expect(sluice(dir, ["key", "remove", "openai"]).stdout).toContain("removed the openai key");
     expect(sluice(dir, ["key", "list"]).stdout).not.toContain("openai");
+  });
+
+  it("takes a site's secret from a file or stdin, keeping it off the command line", () => {
+    const stored = (site: string) => {
+      const db = openDatabase(join(dir, "sluice.db"));
+      const vault = Vault.open({ key: undefined, keyPath: join(dir, "vault.key") });
+      try {
+        return new SiteStore(db, vault).secretFor(site);
+      } finally {
+        db.close();
+      }
+    };
+    const fromFile = "file-secret-0123456789abcdefghijklmnop";
+    const secretFile = join(dir, "site.secret");
+    writeFileSync(secretFile, `${fromFile}\n`, { mode: 0o600 });
+    const added = sluice(dir, ["site", "add", "filed", "--secret-file", secretFile]);
+    expect(added.status).toBe(0);
+    expect(added.stdout.trim()).toBe(fromFile);
+    expect(stored("filed")).toBe(fromFile);
+
+    const fromStdin = "stdin-secret-0123456789abcdefghijklmno";
+    const rotated = sluice(dir, ["site", "rotate-secret", "filed", "--secret", "-"], fromStdin);
+    expect(rotated.status).toBe(0);
+    expect(rotated.stdout.trim()).toBe(fromStdin);
+    expect(stored("filed")).toBe(fromStdin);
+    const piped = sluice(dir, ["site", "add", "piped", "--secret-file=-"], `${fromFile}\n`);
+    expect(piped.status).toBe(0);
+    expect(stored("piped")).toBe(fromFile);
+
+    const both = sluice(dir, ["site", "add", "x", "--secret", SECRET, "--secret-file", secretFile]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain("give --secret or --secret-file, not both");
+    const missing = sluice(dir, ["site", "add", "x", "--secret-file", join(dir, "nope")]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(`--secret-file ${join(dir, "nope")} cannot be read (ENOENT)`);
+    writeFileSync(join(dir, "empty.secret"), "\n");
+    const empty = sluice(dir, ["site", "add", "x", "--secret-file", join(dir, "empty.secret")]);
+    expect(empty.stderr).toContain("is empty");
+    expect(sluice(dir, ["site", "list"]).stdout).not.toMatch(/^x\t/m);
+
+    const help = sluice(dir, ["--help"]).stdout;
+    expect(help).toContain("--secret-file PATH");
+    expect(help).toContain("--value-file PATH");
+    expect(help).toMatch(/other users of this\s+machine can read it \(ps/);
+  });
+
+  it("stores a provider key from --value-file or --value -", () => {
+    const storedKey = () => {
+      const db = openDatabase(join(dir, "sluice.db"));
+      const vault = Vault.open({ key: undefined, keyPath: join(dir, "vault.key") });
+      try {
+        return new ProviderKeyStore(db, vault).get("mistral");
+      } finally {
+        db.close();
+      }
+    };
+    const keyFile = join(dir, "mistral.key");
+    writeFileSync(keyFile, "mistral-from-file-0123456789\n", { mode: 0o600 });
+    const set = sluice(dir, ["key", "set", "mistral", "--value-file", keyFile]);
+    expect(set.status).toBe(0);
+    expect(set.stdout).not.toContain("mistral-from-file");
+    expect(storedKey()).toBe("mistral-from-file-0123456789");
+    expect(
+      sluice(dir, ["key", "set", "mistral", "--value", "-"], "mistral-stdin-0123456789").status,
+    ).toBe(0);
+    expect(storedKey()).toBe("mistral-stdin-0123456789");
+    const both = sluice(dir, [
+      "key",
+      "set",
+      "mistral",
+      "--value=abcdefghij",
+      `--value-file=${keyFile}`,
+    ]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain("give --value or --value-file, not both");
+  });
+
+  it("makes its data dir 0700 and refuses a vault key file open to others", () => {
+    const dataDir = join(dir, "fresh", "data");
+    expect(sluice(dataDir, ["site", "list"], undefined, dir).status).toBe(0);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    const keyPath = join(dataDir, "vault.key");
+    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    chmodSync(keyPath, 0o644);
+    const refused = sluice(dataDir, ["site", "list"], undefined, dir);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe(
+      `sluice: the vault key file ${keyPath} can be read or written by group or others (mode 0644); fix it with: chmod 600 ${keyPath}\n`,
+    );
+    chmodSync(keyPath, 0o600);
+    expect(sluice(dataDir, ["site", "list"], undefined, dir).status).toBe(0);
   });
 
   it("sets the operator's policy and shows the effective one", () => {
