@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from "express";
-import { checkSignature } from "./http/auth.ts";
+import { signatureChecks } from "./http/auth.ts";
 import { assignRequestId, context } from "./http/context.ts";
 import { GatewayError, sendError } from "./http/errors.ts";
 import { readRawBody } from "./http/raw-body.ts";
@@ -36,16 +36,19 @@ export function createApp(services: Services, logger: Logger): express.Express {
     });
   });
 
-  // Every /v1 route: an id, the raw body (a Buffer: the signature covers its
-  // exact bytes), then the signature check.
+  // Every /v1 route: an id; the signature headers (a known site, a fresh
+  // timestamp), so a stranger's body is never buffered; the raw body (a Buffer:
+  // the signature covers its exact bytes); then the signature over it.
+  const signature = signatureChecks({
+    sites: services.sites,
+    nonces: services.nonces,
+    windowSeconds: config.signatureWindowSeconds,
+  });
   const signed = [
     assignRequestId,
+    signature.headers,
     readRawBody(config.maxBodyBytes),
-    checkSignature({
-      sites: services.sites,
-      nonces: services.nonces,
-      windowSeconds: config.signatureWindowSeconds,
-    }),
+    signature.body,
   ];
   app.post(
     "/v1/chat",

@@ -14,6 +14,8 @@ export interface GatewayConfig {
   streaming: boolean;
   maxInputChars: number;
   maxBodyBytes: number;
+  /** The most a client may take to send a request's headers and body (not to read the answer). */
+  bodyTimeoutMs: number;
   defaultMaxTokens: number;
   keepAliveMs: number;
   firstByteTimeoutMs: number;
@@ -85,6 +87,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     streaming: boolean(env, "SLUICE_STREAMING", true),
     maxInputChars: integer(env, "SLUICE_MAX_INPUT_CHARS", 100_000, 1, 10_000_000),
     maxBodyBytes: integer(env, "SLUICE_MAX_BODY_BYTES", 1_000_000, 1_000, 100_000_000),
+    bodyTimeoutMs: integer(env, "SLUICE_BODY_TIMEOUT_MS", 30_000, 100, 600_000),
     defaultMaxTokens: integer(env, "SLUICE_DEFAULT_MAX_TOKENS", 1024, 1, 1_000_000),
     keepAliveMs: integer(env, "SLUICE_KEEPALIVE_MS", 15_000, 10, 3_600_000),
     firstByteTimeoutMs: integer(env, "SLUICE_FIRST_BYTE_TIMEOUT_MS", 60_000, 10, 3_600_000),

@@ -3,6 +3,7 @@ import type { NonceStore } from "../ledger/nonces.ts";
 import type { SiteStore } from "../ledger/sites.ts";
 import { context } from "./context.ts";
 import { sendError } from "./errors.ts";
+import { discardBody } from "./raw-body.ts";
 import { SIGNATURE_HEADERS, signatureFor, signaturesMatch } from "./signature.ts";
 
 const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
@@ -14,16 +15,36 @@ export interface SignatureCheckOptions {
   windowSeconds: number;
 }
 
+/** What the header check learnt, for the body check that follows it. */
+interface PendingSignature {
+  siteId: string;
+  secret: string;
+  timestamp: string;
+  seconds: number;
+  nonce: string;
+  signature: string;
+}
+
 /**
- * Verifies the site signature of DESIGN.md on every /v1 request (the raw body
- * must already be a Buffer on req.body). Answers 401 with a precise code:
- * signature_missing, unknown_site, timestamp_out_of_window, invalid_nonce,
- * signature_invalid, nonce_reused.
+ * Verifies the site signature of DESIGN.md on every /v1 request, in two steps
+ * around the body read (raw-body.ts):
+ * - `headers`, before the body: the four headers are present and well formed,
+ *   the site is known and the timestamp within the window. A request that
+ *   fails here is refused without its body being buffered (what is left of it
+ *   is read into nothing for a moment, then the connection is cut).
+ * - `body`, once the raw body is a Buffer on req.body: the HMAC over it, then
+ *   the nonce is claimed.
+ * Refusals are 401 with a precise code: signature_missing, unknown_site,
+ * timestamp_out_of_window, invalid_nonce, signature_invalid, nonce_reused.
  */
-export function checkSignature(options: SignatureCheckOptions) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const { requestId } = context(res);
-    const refuse = (code: string, message: string) => sendError(res, 401, code, message, requestId);
+export function signatureChecks(options: SignatureCheckOptions) {
+  const pending = new WeakMap<Request, PendingSignature>();
+
+  const headers = (req: Request, res: Response, next: NextFunction): void => {
+    const refuse = (code: string, message: string) => {
+      discardBody(req);
+      sendError(res, 401, code, message, context(res).requestId);
+    };
     const siteId = header(req, SIGNATURE_HEADERS.site);
     const timestamp = header(req, SIGNATURE_HEADERS.timestamp);
     const nonce = header(req, SIGNATURE_HEADERS.nonce);
@@ -58,8 +79,19 @@ export function checkSignature(options: SignatureCheckOptions) {
       refuse("signature_invalid", "X-Sluice-Signature must be v1= followed by 64 hex digits");
       return;
     }
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const input = { method: req.method, path: req.originalUrl, timestamp, nonce, body };
+    pending.set(req, { siteId, secret, timestamp, seconds, nonce, signature });
+    next();
+  };
+
+  const body = (req: Request, res: Response, next: NextFunction): void => {
+    const { requestId } = context(res);
+    const refuse = (code: string, message: string) => sendError(res, 401, code, message, requestId);
+    const checked = pending.get(req);
+    pending.delete(req);
+    if (!checked) throw new Error("the signature headers were not checked before the body");
+    const { siteId, secret, timestamp, seconds, nonce, signature } = checked;
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const input = { method: req.method, path: req.originalUrl, timestamp, nonce, body: raw };
     if (!signaturesMatch(signatureFor(secret, input), signature)) {
       refuse("signature_invalid", "the request signature does not match");
       return;
@@ -72,6 +104,8 @@ export function checkSignature(options: SignatureCheckOptions) {
     context(res).siteId = siteId;
     next();
   };
+
+  return { headers, body };
 }
 
 /** A header's value; "" when absent (Node joins a repeated custom header with ", "). */

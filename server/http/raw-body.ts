@@ -19,7 +19,7 @@ export function readRawBody(limit: number) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const encoding = req.headers["content-encoding"];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
-      drain(req);
+      discardBody(req);
       next(
         new GatewayError(
           415,
@@ -36,7 +36,7 @@ export function readRawBody(limit: number) {
       return;
     }
     if (announced !== undefined && Number(announced) > limit) {
-      drain(req);
+      discardBody(req);
       next(tooLarge());
       return;
     }
@@ -47,7 +47,7 @@ export function readRawBody(limit: number) {
       if (failed) return;
       failed = true;
       req.off("data", onData);
-      drain(req);
+      discardBody(req);
       next(error);
     };
     const onData = (part: Buffer) => {
@@ -69,7 +69,7 @@ export function readRawBody(limit: number) {
 }
 
 /** Reads what is left of a refused body into nothing; past DRAIN_MS, cuts the connection. */
-function drain(req: Request): void {
+export function discardBody(req: Request): void {
   if (req.readableEnded) return;
   const cut = setTimeout(() => req.socket.destroy(), DRAIN_MS);
   cut.unref();

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedHeaders } from "../../server/http/signature.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 
 let gateway: TestGateway;
@@ -281,9 +282,17 @@ describe("POST /v1/chat rejects bad input with a 400 naming the field", () => {
     // away rather than close on it, or the client sees ECONNRESET/EPIPE.
     const { status, body } = await new Promise<{ status: number; body: string }>(
       (resolve, reject) => {
+        // Signature headers a known site would send: the body is read only after them.
+        const signature = signedHeaders({
+          siteId: gateway.siteId,
+          secret: gateway.secret,
+          method: "POST",
+          path: "/v1/chat",
+          body: "",
+        });
         const request = httpRequest(`${gateway.url}/v1/chat`, {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: { "Content-Type": "application/json", ...signature },
         });
         request.on("error", reject);
         request.on("response", (response) => {
