@@ -1,5 +1,6 @@
 import type { Db } from "../ledger/db.ts";
-import { periodsAt } from "./periods.ts";
+import { convertLegacyCounters } from "./legacy-counters.ts";
+import { keyEndingAfter, type Periods, padTime, periodsAt } from "./periods.ts";
 import type { EffectivePolicy } from "./policy.ts";
 
 export type CapScope = "day" | "month" | "visitor_day" | "request";
@@ -29,42 +30,81 @@ export interface ReservationRequest {
   now: number;
 }
 
-interface CounterRow {
-  settled_picousd: number;
-  reserved_picousd: number;
+/** A spend window in absolute time, `[startsAt, endsAt)` (unix ms). */
+export interface SpendWindow {
+  startsAt: number;
+  endsAt: number;
 }
 
-interface ReservationRow {
+/** The counter keys a request is charged to (see periods.ts windowKey). */
+interface ChargedPeriods {
   site_id: string;
   day: string;
   month: string;
   visitor_period: string | null;
-  amount_picousd: number;
 }
+
+interface ReservationRow extends ChargedPeriods {
+  request_id: string;
+  amount_picousd: number;
+  created_at: number;
+}
+
+interface ChargeRow extends ChargedPeriods {
+  settled_picousd: number;
+}
+
+/**
+ * The longest a window can be, so that a look-up stops at the windows that
+ * can still overlap the current one: a day is at most 25 hours (a repeated
+ * date when a zone jumps back across the date line, 48), a month 31 days
+ * and one, plus a day for such a jump.
+ */
+const LONGEST_WINDOW_MS: Record<"day" | "month", number> = {
+  day: 50 * 3_600_000,
+  month: 33 * 86_400_000,
+};
+
+/** How long a settled request's charge is kept, so that a late second settlement corrects it. */
+const CHARGE_RETENTION_MS = 40 * 86_400_000;
 
 /**
  * Reserve, then settle. Before the upstream call, a request reserves its worst
  * case against every cap in one SQLite transaction; it is refused if it does
  * not fit. After the stream, settlement replaces the reservation with the
- * actual cost. Counters per (site, scope, period) keep both O(1).
+ * actual cost.
+ *
+ * Counters are keyed by their window in absolute time, not by a local date,
+ * and a cap counts every counter of its scope whose window overlaps the
+ * current one: a site that switches its time zone cannot open a fresh day
+ * (or month) that overlaps one it has already spent in. A look-up is one
+ * range of the primary key, usually a single row.
  */
 export class BudgetGuard {
   readonly #db: Db;
-  readonly #counter;
+  readonly #spendIn;
   readonly #addReserved;
   readonly #addSettled;
   readonly #insertReservation;
-  readonly #selectReservation;
-  readonly #deleteReservation;
-  readonly #expired;
-  readonly #releaseReservation;
+  readonly #takeReservation;
+  readonly #insertCharge;
+  readonly #selectCharge;
+  readonly #updateCharge;
+  readonly #releaseExpiredNow;
+  readonly #reserveNow;
   readonly #reservationTtlMs: number;
 
+  /** Counters an older version keyed by local date are moved to their windows first (once). */
   constructor(db: Db, options: { reservationTtlMs: number }) {
+    convertLegacyCounters(db);
     this.#db = db;
     this.#reservationTtlMs = options.reservationTtlMs;
-    this.#counter = db.prepare(
-      "SELECT settled_picousd, reserved_picousd FROM spend_counters WHERE site_id = ? AND scope = ? AND period = ?",
+    // Windows ending after the current one starts (the key range), that start before it ends.
+    this.#spendIn = db.prepare(
+      `SELECT COALESCE(SUM(settled_picousd), 0) AS settled, COALESCE(SUM(reserved_picousd), 0) AS reserved
+       FROM spend_counters
+       WHERE site_id = ? AND scope = ? AND period >= ? AND period < ?
+         AND CAST(substr(period, -15) AS INTEGER) < ?`,
     );
     this.#addReserved = db.prepare(
       `INSERT INTO spend_counters (site_id, scope, period, reserved_picousd) VALUES (?, ?, ?, ?)
@@ -80,16 +120,42 @@ export class BudgetGuard {
       `INSERT INTO reservations (request_id, site_id, day, month, visitor_period, amount_picousd, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#selectReservation = db.prepare(
-      "SELECT site_id, day, month, visitor_period, amount_picousd FROM reservations WHERE request_id = ?",
+    this.#takeReservation = db.prepare(
+      `DELETE FROM reservations WHERE request_id = ?
+       RETURNING request_id, site_id, day, month, visitor_period, amount_picousd, created_at`,
     );
-    this.#deleteReservation = db.prepare("DELETE FROM reservations WHERE request_id = ?");
-    this.#expired = db.prepare(
-      "SELECT request_id FROM reservations WHERE expires_at <= ? AND amount_picousd > 0",
+    this.#insertCharge = db.prepare(
+      `INSERT INTO budget_charges (request_id, site_id, day, month, visitor_period, settled_picousd, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#releaseReservation = db.prepare(
-      "UPDATE reservations SET amount_picousd = 0 WHERE request_id = ?",
+    this.#selectCharge = db.prepare(
+      "SELECT site_id, day, month, visitor_period, settled_picousd FROM budget_charges WHERE request_id = ?",
     );
+    this.#updateCharge = db.prepare(
+      "UPDATE budget_charges SET settled_picousd = ? WHERE request_id = ?",
+    );
+    const expired = db.prepare(
+      `SELECT request_id, site_id, day, month, visitor_period, amount_picousd, created_at
+       FROM reservations WHERE expires_at <= ? AND amount_picousd > 0`,
+    );
+    const release = db.prepare("UPDATE reservations SET amount_picousd = 0 WHERE request_id = ?");
+    const purgeCharges = db.prepare("DELETE FROM budget_charges WHERE created_at < ?");
+    // A released reservation whose request never settled (a lost process): nothing is held.
+    const purgeReleased = db.prepare(
+      "DELETE FROM reservations WHERE expires_at < ? AND amount_picousd = 0",
+    );
+    // Listed and released in one write transaction: no other process settles or releases in between.
+    this.#releaseExpiredNow = db.transaction((now: number) => {
+      const rows = expired.all(now) as ReservationRow[];
+      for (const row of rows) {
+        this.#charge(row, 0, -row.amount_picousd);
+        release.run(row.request_id);
+      }
+      purgeCharges.run(now - CHARGE_RETENTION_MS);
+      purgeReleased.run(now - CHARGE_RETENTION_MS);
+      return rows.length;
+    });
+    this.#reserveNow = db.transaction((request: ReservationRequest) => this.#reserveIn(request));
   }
 
   /** How much the site (and this visitor) may still spend right now. */
@@ -99,28 +165,7 @@ export class BudgetGuard {
     policy: EffectivePolicy,
     now: number,
   ): Headroom {
-    const periods = periodsAt(now, policy.timezone);
-    let remainingPicoUsd = Number.POSITIVE_INFINITY;
-    let binding: CapBreach | undefined;
-    const consider = (scope: CapScope, cap: number | null, period: string, resetsAt: number) => {
-      if (cap === null) return;
-      const used = this.#used(siteId, scope, period);
-      if (cap - used < remainingPicoUsd) {
-        remainingPicoUsd = cap - used;
-        binding = { scope, capPicoUsd: cap, usedPicoUsd: used, resetsAt };
-      }
-    };
-    consider("day", policy.dayCapPicoUsd, periods.day, periods.dayEndsAt);
-    consider("month", policy.monthCapPicoUsd, periods.month, periods.monthEndsAt);
-    if (visitor !== undefined) {
-      consider(
-        "visitor_day",
-        policy.visitorDayCapPicoUsd,
-        visitorPeriod(visitor, periods.day),
-        periods.dayEndsAt,
-      );
-    }
-    return { remainingPicoUsd: Math.max(0, remainingPicoUsd), binding };
+    return this.#headroomIn(siteId, visitor, policy, periodsAt(now, policy.timezone));
   }
 
   /**
@@ -129,29 +174,114 @@ export class BudgetGuard {
    */
   reserve(request: ReservationRequest): CapBreach | undefined {
     // Inside the caller's transaction (admission), no savepoint of its own is needed.
-    if (this.#db.inTransaction) return this.#reserveNow(request);
-    return this.#db.transaction(() => this.#reserveNow(request)).immediate();
+    if (this.#db.inTransaction) return this.#reserveIn(request);
+    return this.#reserveNow.immediate(request) as CapBreach | undefined;
   }
 
-  #reserveNow(request: ReservationRequest): CapBreach | undefined {
+  /**
+   * Charges a request its actual cost, in the windows it reserved in, and
+   * frees its reservation. Call inside the transaction that settles the
+   * ledger row. A request settled again (start-up recovery billed an
+   * estimate, then the stream settled) is charged the difference, so the
+   * counters hold the last amount; a released reservation is still charged.
+   */
+  settle(requestId: string, actualPicoUsd: number): void {
+    const held = this.#takeReservation.get(requestId) as ReservationRow | undefined;
+    if (held) {
+      this.#charge(held, actualPicoUsd, -held.amount_picousd);
+      this.#insertCharge.run(
+        requestId,
+        held.site_id,
+        held.day,
+        held.month,
+        held.visitor_period,
+        actualPicoUsd,
+        held.created_at,
+      );
+      return;
+    }
+    const charged = this.#selectCharge.get(requestId) as ChargeRow | undefined;
+    if (!charged || charged.settled_picousd === actualPicoUsd) return;
+    this.#charge(charged, actualPicoUsd - charged.settled_picousd, 0);
+    this.#updateCharge.run(actualPicoUsd, requestId);
+  }
+
+  /**
+   * Frees reservations held past their time-out (their request is charged
+   * when it settles, if ever), and forgets charges too old to be settled again.
+   */
+  releaseExpired(now: number): number {
+    return this.#releaseExpiredNow.immediate(now) as number;
+  }
+
+  /**
+   * Settled and reserved spend of a site in every window of the scope that
+   * overlaps `window`: what its cap is checked against.
+   */
+  spend(
+    siteId: string,
+    scope: "day" | "month",
+    window: SpendWindow,
+  ): { settled: number; reserved: number } {
+    return this.#spendOverlapping(siteId, scope, "", window);
+  }
+
+  #headroomIn(
+    siteId: string,
+    visitor: string | undefined,
+    policy: EffectivePolicy,
+    periods: Periods,
+  ): Headroom {
+    let remainingPicoUsd = Number.POSITIVE_INFINITY;
+    let binding: CapBreach | undefined;
+    const consider = (
+      scope: CapScope,
+      cap: number | null,
+      prefix: string,
+      startsAt: number,
+      endsAt: number,
+    ) => {
+      if (cap === null) return;
+      const { settled, reserved } = this.#spendOverlapping(siteId, scope, prefix, {
+        startsAt,
+        endsAt,
+      });
+      const used = settled + reserved;
+      if (cap - used < remainingPicoUsd) {
+        remainingPicoUsd = cap - used;
+        binding = { scope, capPicoUsd: cap, usedPicoUsd: used, resetsAt: endsAt };
+      }
+    };
+    const { dayStartsAt, dayEndsAt } = periods;
+    consider("day", policy.dayCapPicoUsd, "", dayStartsAt, dayEndsAt);
+    consider("month", policy.monthCapPicoUsd, "", periods.monthStartsAt, periods.monthEndsAt);
+    if (visitor !== undefined) {
+      const prefix = visitorPrefix(visitor);
+      consider("visitor_day", policy.visitorDayCapPicoUsd, prefix, dayStartsAt, dayEndsAt);
+    }
+    return { remainingPicoUsd: Math.max(0, remainingPicoUsd), binding };
+  }
+
+  #reserveIn(request: ReservationRequest): CapBreach | undefined {
     const { requestId, siteId, visitor, amountPicoUsd, policy, now } = request;
     const cap = policy.requestCapPicoUsd;
     if (cap !== null && amountPicoUsd > cap) {
       return { scope: "request", capPicoUsd: cap, usedPicoUsd: 0, resetsAt: null };
     }
-    const room = this.headroom(siteId, visitor, policy, now);
-    if (room.binding && amountPicoUsd > room.remainingPicoUsd) return room.binding;
     const periods = periodsAt(now, policy.timezone);
-    const visitorKey = visitor === undefined ? null : visitorPeriod(visitor, periods.day);
-    this.#addReserved.run(siteId, "day", periods.day, amountPicoUsd);
-    this.#addReserved.run(siteId, "month", periods.month, amountPicoUsd);
-    if (visitorKey !== null)
+    const room = this.#headroomIn(siteId, visitor, policy, periods);
+    if (room.binding && amountPicoUsd > room.remainingPicoUsd) return room.binding;
+    const visitorKey = visitor === undefined ? null : visitorPrefix(visitor) + periods.dayKey;
+    this.#addReserved.run(siteId, "day", periods.dayKey, amountPicoUsd);
+    this.#addReserved.run(siteId, "month", periods.monthKey, amountPicoUsd);
+    if (visitorKey !== null) {
       this.#addReserved.run(siteId, "visitor_day", visitorKey, amountPicoUsd);
+    }
     this.#insertReservation.run(
       requestId,
       siteId,
-      periods.day,
-      periods.month,
+      periods.dayKey,
+      periods.monthKey,
       visitorKey,
       amountPicoUsd,
       now,
@@ -160,52 +290,39 @@ export class BudgetGuard {
     return undefined;
   }
 
-  /**
-   * Replaces a reservation with the actual cost, in the periods it was made in.
-   * Call inside the transaction that settles the ledger row.
-   */
-  settle(requestId: string, actualPicoUsd: number): void {
-    const row = this.#selectReservation.get(requestId) as ReservationRow | undefined;
-    if (!row) return;
-    const released = -row.amount_picousd;
-    this.#addSettled.run(row.site_id, "day", row.day, actualPicoUsd, released);
-    this.#addSettled.run(row.site_id, "month", row.month, actualPicoUsd, released);
-    if (row.visitor_period !== null) {
-      this.#addSettled.run(row.site_id, "visitor_day", row.visitor_period, actualPicoUsd, released);
+  /** Adds to the settled and reserved spend of every window a request was charged to. */
+  #charge(periods: ChargedPeriods, settled: number, reserved: number): void {
+    this.#addSettled.run(periods.site_id, "day", periods.day, settled, reserved);
+    this.#addSettled.run(periods.site_id, "month", periods.month, settled, reserved);
+    if (periods.visitor_period !== null) {
+      this.#addSettled.run(
+        periods.site_id,
+        "visitor_day",
+        periods.visitor_period,
+        settled,
+        reserved,
+      );
     }
-    this.#deleteReservation.run(requestId);
   }
 
-  /** Frees reservations held past their time-out (their request is settled later, if ever). */
-  releaseExpired(now: number): number {
-    const expired = this.#expired.pluck().all(now) as string[];
-    this.#db.transaction(() => {
-      for (const requestId of expired) {
-        const row = this.#selectReservation.get(requestId) as ReservationRow;
-        const released = -row.amount_picousd;
-        this.#addSettled.run(row.site_id, "day", row.day, 0, released);
-        this.#addSettled.run(row.site_id, "month", row.month, 0, released);
-        if (row.visitor_period !== null) {
-          this.#addSettled.run(row.site_id, "visitor_day", row.visitor_period, 0, released);
-        }
-        this.#releaseReservation.run(requestId);
-      }
-    })();
-    return expired.length;
-  }
-
-  /** Settled and reserved spend of a site in a period, for reports. */
-  spend(siteId: string, scope: CapScope, period: string): { settled: number; reserved: number } {
-    const row = this.#counter.get(siteId, scope, period) as CounterRow | undefined;
-    return { settled: row?.settled_picousd ?? 0, reserved: row?.reserved_picousd ?? 0 };
-  }
-
-  #used(siteId: string, scope: CapScope, period: string): number {
-    const row = this.#counter.get(siteId, scope, period) as CounterRow | undefined;
-    return row ? row.settled_picousd + row.reserved_picousd : 0;
+  #spendOverlapping(
+    siteId: string,
+    scope: CapScope,
+    prefix: string,
+    window: SpendWindow,
+  ): { settled: number; reserved: number } {
+    const longest = LONGEST_WINDOW_MS[scope === "month" ? "month" : "day"];
+    return this.#spendIn.get(
+      siteId,
+      scope,
+      prefix + keyEndingAfter(window.startsAt),
+      prefix + padTime(window.endsAt + longest + 1),
+      window.endsAt,
+    ) as { settled: number; reserved: number };
   }
 }
 
-function visitorPeriod(visitor: string, day: string): string {
-  return `${visitor}|${day}`;
+/** Visitor counters are the visitor id, `|`, then the window key (ids hold no `|`). */
+function visitorPrefix(visitor: string): string {
+  return `${visitor}|`;
 }

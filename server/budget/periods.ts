@@ -1,14 +1,40 @@
 /**
  * The day and month a moment falls in, in a site's time zone, and when they
- * end. Caps reset at local midnight and on the first of the month.
+ * start and end. Caps reset at local midnight and on the first of the month.
  */
 export interface Periods {
-  /** `YYYY-MM-DD` in the time zone. */
+  /** `YYYY-MM-DD` in the time zone (for people; counters are keyed by `dayKey`). */
   day: string;
   /** `YYYY-MM` in the time zone. */
   month: string;
+  dayStartsAt: number;
   dayEndsAt: number;
+  monthStartsAt: number;
   monthEndsAt: number;
+  /** The day's window in absolute time as a counter key (see windowKey). */
+  dayKey: string;
+  monthKey: string;
+}
+
+/** Digits of a unix-millisecond time in a window key: sorts as text up to the year 33658. */
+const KEY_DIGITS = 15;
+
+/**
+ * A spend window `[startsAt, endsAt)` as a counter key: `<endsAt>-<startsAt>`,
+ * zero-padded. The end comes first, so the windows that end after a moment
+ * are one range of keys: the ones still open at that moment, usually one.
+ */
+export function windowKey(startsAt: number, endsAt: number): string {
+  return `${padTime(endsAt)}-${padTime(startsAt)}`;
+}
+
+/** The smallest key of a window ending after `at` (keys below it ended by then). */
+export function keyEndingAfter(at: number): string {
+  return padTime(at + 1);
+}
+
+export function padTime(at: number): string {
+  return String(at).padStart(KEY_DIGITS, "0");
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -84,16 +110,21 @@ export function periodsAt(at: number, timeZone: string): Periods {
   if (cached && at >= cached.startsAt && at < cached.periods.dayEndsAt) return cached.periods;
   const wall = wallTime(at, timeZone);
   const month = `${wall.year}-${pad(wall.month)}`;
-  const periods = {
+  const dayStartsAt = instantOf(wall.year, wall.month, wall.day, timeZone);
+  const dayEndsAt = instantOf(wall.year, wall.month, wall.day + 1, timeZone);
+  const monthStartsAt = instantOf(wall.year, wall.month, 1, timeZone);
+  const monthEndsAt = instantOf(wall.year, wall.month + 1, 1, timeZone);
+  const periods: Periods = {
     day: `${month}-${pad(wall.day)}`,
     month,
-    dayEndsAt: instantOf(wall.year, wall.month, wall.day + 1, timeZone),
-    monthEndsAt: instantOf(wall.year, wall.month + 1, 1, timeZone),
+    dayStartsAt,
+    dayEndsAt,
+    monthStartsAt,
+    monthEndsAt,
+    dayKey: windowKey(dayStartsAt, dayEndsAt),
+    monthKey: windowKey(monthStartsAt, monthEndsAt),
   };
-  currentDay.set(timeZone, {
-    startsAt: instantOf(wall.year, wall.month, wall.day, timeZone),
-    periods,
-  });
+  currentDay.set(timeZone, { startsAt: dayStartsAt, periods });
   return periods;
 }
 
@@ -107,6 +138,24 @@ export function dayStartsAt(day: string, timeZone: string): number {
   return instantOf(year, month, date, timeZone);
 }
 
+/** The window of a local day (`YYYY-MM-DD`) or month (`YYYY-MM`) in the zone. */
+export function calendarWindow(
+  period: string,
+  timeZone: string,
+): { startsAt: number; endsAt: number } {
+  const [year, month, date] = period.split("-").map(Number) as [number, number, number?];
+  if (date === undefined) {
+    return {
+      startsAt: instantOf(year, month, 1, timeZone),
+      endsAt: instantOf(year, month + 1, 1, timeZone),
+    };
+  }
+  return {
+    startsAt: instantOf(year, month, date, timeZone),
+    endsAt: instantOf(year, month, date + 1, timeZone),
+  };
+}
+
 /** The last `count` local days up to and including the one holding `at`, oldest first. */
 export function recentDays(
   at: number,
@@ -116,8 +165,7 @@ export function recentDays(
   const days: { day: string; from: number; to: number }[] = [];
   let probe = at;
   for (let i = 0; i < count; i += 1) {
-    const { day, dayEndsAt } = periodsAt(probe, timeZone);
-    const from = dayStartsAt(day, timeZone);
+    const { day, dayStartsAt: from, dayEndsAt } = periodsAt(probe, timeZone);
     days.unshift({ day, from, to: dayEndsAt });
     probe = from - 1;
   }

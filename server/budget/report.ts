@@ -14,7 +14,11 @@ export interface CapStatus {
   resets_at: string;
 }
 
-/** Spend today and this month against the caps, in the site's time zone. */
+/**
+ * Spend today and this month against the caps, in the site's time zone: the
+ * figures admission checks (every window overlapping today's or this
+ * month's, so spend made under another time zone shows too).
+ */
 export function spendAgainstCaps(
   guard: BudgetGuard,
   siteId: string,
@@ -26,9 +30,10 @@ export function spendAgainstCaps(
     scope: "day" | "month",
     period: string,
     cap: number | null,
+    startsAt: number,
     endsAt: number,
   ): CapStatus => {
-    const { settled, reserved } = guard.spend(siteId, scope, period);
+    const { settled, reserved } = guard.spend(siteId, scope, { startsAt, endsAt });
     const fraction = cap === null ? null : cap === 0 ? 1 : (settled + reserved) / cap;
     return {
       period,
@@ -41,7 +46,13 @@ export function spendAgainstCaps(
     };
   };
   return {
-    today: status("day", periods.day, policy.dayCapPicoUsd, periods.dayEndsAt),
-    month: status("month", periods.month, policy.monthCapPicoUsd, periods.monthEndsAt),
+    today: status("day", periods.day, policy.dayCapPicoUsd, periods.dayStartsAt, periods.dayEndsAt),
+    month: status(
+      "month",
+      periods.month,
+      policy.monthCapPicoUsd,
+      periods.monthStartsAt,
+      periods.monthEndsAt,
+    ),
   };
 }

@@ -92,4 +92,31 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE requests ADD COLUMN degraded_from TEXT;
   ALTER TABLE requests ADD COLUMN max_tokens INTEGER;
   `,
+  // Budget: spend counters keyed by their window in absolute time, '<endMs>-<startMs>'
+  // (15 digits each; '<visitor>|<endMs>-<startMs>' per visitor), not by local date. The old
+  // counters wait in legacy_spend_counters until budget/legacy-counters.ts moves them.
+  // budget_charges: what each settled request was charged, and where, so that a second
+  // settlement of the same request is charged only the difference.
+  `
+  ALTER TABLE spend_counters RENAME TO legacy_spend_counters;
+  CREATE TABLE spend_counters (
+    site_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    period TEXT NOT NULL,
+    settled_picousd INTEGER NOT NULL DEFAULT 0,
+    reserved_picousd INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, scope, period)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE budget_charges (
+    request_id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    month TEXT NOT NULL,
+    visitor_period TEXT,
+    settled_picousd INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX budget_charges_age ON budget_charges (created_at);
+  `,
 ];

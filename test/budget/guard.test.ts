@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BudgetGuard } from "../../server/budget/guard.ts";
-import { periodsAt, recentDays } from "../../server/budget/periods.ts";
+import { calendarWindow, periodsAt, recentDays } from "../../server/budget/periods.ts";
 import { combinePolicies, EMPTY_POLICY, type Policy } from "../../server/budget/policy.ts";
 import { openDatabase } from "../../server/ledger/db.ts";
 
@@ -24,7 +24,14 @@ function setup(policy: Partial<Policy>, ttlMs = 60_000) {
     });
     return { requestId, breach };
   };
-  return { db, guard, effective, reserve };
+  /** Spend in a local day (`YYYY-MM-DD`) or month (`YYYY-MM`) of the policy's time zone. */
+  const spendIn = (period: string) =>
+    guard.spend(
+      "site",
+      period.length === 7 ? "month" : "day",
+      calendarWindow(period, effective.timezone),
+    );
+  return { db, guard, effective, reserve, spendIn };
 }
 
 describe("periods in a site's time zone", () => {
@@ -70,25 +77,28 @@ describe("BudgetGuard", () => {
   });
 
   it("settles the actual cost and frees the rest of the reservation", () => {
-    const { guard, reserve } = setup({ dayCapPicoUsd: 1 * USD });
+    const { guard, reserve, spendIn } = setup({ dayCapPicoUsd: 1 * USD });
     const first = reserve(0.9, now);
     expect(reserve(0.2, now).breach).toBeDefined();
     guard.settle(first.requestId, 0.3 * USD);
-    expect(guard.spend("site", "day", "2026-11-22")).toEqual({ settled: 0.3 * USD, reserved: 0 });
+    expect(spendIn("2026-11-22")).toEqual({ settled: 0.3 * USD, reserved: 0 });
     expect(reserve(0.7, now).breach).toBeUndefined();
     expect(reserve(0.01, now).breach?.scope).toBe("day");
   });
 
   it("charges a settlement to the day the request started in, even after midnight", () => {
-    const { guard, reserve } = setup({ dayCapPicoUsd: 1 * USD, timezone: "America/New_York" });
+    const { guard, reserve, spendIn } = setup({
+      dayCapPicoUsd: 1 * USD,
+      timezone: "America/New_York",
+    });
     const beforeMidnight = Date.parse("2026-11-23T04:59:00Z");
     const late = reserve(0.5, beforeMidnight);
     guard.settle(late.requestId, 0.5 * USD);
-    expect(guard.spend("site", "day", "2026-11-22").settled).toBe(0.5 * USD);
-    expect(guard.spend("site", "day", "2026-11-23").settled).toBe(0);
+    expect(spendIn("2026-11-22").settled).toBe(0.5 * USD);
+    expect(spendIn("2026-11-23").settled).toBe(0);
     // The next local day starts with a full cap; the month keeps counting.
     expect(reserve(0.9, Date.parse("2026-11-23T05:01:00Z")).breach).toBeUndefined();
-    expect(guard.spend("site", "month", "2026-11").reserved).toBe(0.9 * USD);
+    expect(spendIn("2026-11").reserved).toBe(0.9 * USD);
   });
 
   it("keeps the month cap across days", () => {
@@ -112,7 +122,7 @@ describe("BudgetGuard", () => {
   });
 
   it("releases reservations held past their time-out", () => {
-    const { guard, reserve } = setup({ dayCapPicoUsd: 1 * USD }, 1000);
+    const { guard, reserve, spendIn } = setup({ dayCapPicoUsd: 1 * USD }, 1000);
     const stuck = reserve(0.9, now);
     expect(reserve(0.5, now + 10).breach).toBeDefined();
     expect(guard.releaseExpired(now + 999)).toBe(0);
@@ -120,7 +130,7 @@ describe("BudgetGuard", () => {
     expect(reserve(0.5, now + 1001).breach).toBeUndefined();
     // A late settlement of the released request still counts its real cost.
     guard.settle(stuck.requestId, 0.2 * USD);
-    expect(guard.spend("site", "day", "2026-11-22")).toEqual({
+    expect(spendIn("2026-11-22")).toEqual({
       settled: 0.2 * USD,
       reserved: 0.5 * USD,
     });
