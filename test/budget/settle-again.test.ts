@@ -103,6 +103,22 @@ describe("settling a request that is no longer open", () => {
     expect(counters(guard)).toEqual(charged(0.1));
   });
 
+  it("forgets what a request was charged after 40 days, and a reservation released but never settled", () => {
+    const { db, guard, reserve } = setup(1000);
+    reserve("req_settled", 0.5);
+    guard.settle("req_settled", 0.5 * USD);
+    reserve("req_lost", 0.5);
+    expect(guard.releaseExpired(NOW + 39 * 86_400_000)).toBe(1);
+    const rows = () => ({
+      charges: db.prepare("SELECT COUNT(*) FROM budget_charges").pluck().get(),
+      reservations: db.prepare("SELECT COUNT(*) FROM reservations").pluck().get(),
+    });
+    expect(rows()).toEqual({ charges: 1, reservations: 1 });
+    expect(guard.releaseExpired(NOW + 41 * 86_400_000)).toBe(0);
+    expect(rows()).toEqual({ charges: 0, reservations: 0 });
+    expect(counters(guard)).toEqual(charged(0.5));
+  });
+
   it("a reservation another process settles as this one releases it is released once, not twice", () => {
     const { db, path, guard: other } = setup(1000);
     // This process's guard, on its own connection; the other process settles just as this
