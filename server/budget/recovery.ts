@@ -25,6 +25,8 @@ export function recoverInterrupted(services: Services, now: number = Date.now())
       providerCostPicoUsd: undefined,
       finishReason: "interrupted",
       errorCode: "gateway_restarted",
+      errorMessage:
+        "the gateway stopped before the request finished; billed from its last checkpoint",
       latencyMs: Math.max(0, now - row.startedAt),
       ttfcMs: null,
       finishedAt: now,

@@ -99,6 +99,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   let finishReason: FinishReason | null = null;
   let status: Exclude<RequestStatus, "open"> = "error";
   let errorCode: string | null = null;
+  let errorMessage: string | null = null;
   let ttfcMs: number | null = null;
   // Aborts the provider call when the client goes, the provider stalls or the chat runs too long.
   const deadline = new StreamDeadline(deps.deadlines, input.receivedAt, planned.provider, signal);
@@ -168,6 +169,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       } else {
         const error = deadline.error ?? caught;
         errorCode = error instanceof ProviderError ? error.code : "internal_error";
+        errorMessage = messageOf(error);
         finishReason = "error";
         const full = sink.fail({
           type: "error",
@@ -189,6 +191,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
     errorCode =
       error instanceof ProviderError ? error.code : signal.aborted ? null : "internal_error";
     finishReason = signal.aborted ? "aborted" : "error";
+    if (!signal.aborted) errorMessage = messageOf(error);
     throw error;
   } finally {
     deadline.stop();
@@ -213,6 +216,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       providerCostPicoUsd,
       finishReason,
       errorCode,
+      errorMessage,
       latencyMs,
       ttfcMs,
       finishedAt: Date.now(),
@@ -244,6 +248,10 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       await sink.finish(final);
     }
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -119,4 +119,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX budget_charges_age ON budget_charges (created_at);
   `,
+  // What went wrong, in the provider's or the gateway's words: for the admin's request list only
+  // (clients get a code and a fixed sentence).
+  `
+  ALTER TABLE requests ADD COLUMN error_message TEXT;
+  `,
 ];

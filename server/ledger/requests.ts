@@ -38,6 +38,8 @@ export interface SettledRequest {
   providerCostPicoUsd: number | undefined;
   finishReason: string | null;
   errorCode: string | null;
+  /** The failure in full (a provider's own text): the admin's request list shows it, clients never. */
+  errorMessage?: string | null;
   latencyMs: number;
   ttfcMs: number | null;
   finishedAt: number;
@@ -45,6 +47,9 @@ export interface SettledRequest {
   provider: string;
   model: string;
 }
+
+/** Characters of an error message kept in the ledger. */
+const MAX_ERROR_MESSAGE = 2000;
 
 /** Checkpoints of running streams are written together, at most this long after they were taken. */
 const CHECKPOINT_BATCH_MS = 250;
@@ -75,7 +80,8 @@ export class RequestLedger {
          cache_read_tokens = @cacheReadTokens, cache_write_tokens = @cacheWriteTokens,
          reasoning_tokens = @reasoningTokens, usage_source = @usageSource,
          cost_picousd = @costPicoUsd, priced = @priced, provider_cost_picousd = @providerCostPicoUsd,
-         finish_reason = @finishReason, error_code = @errorCode, latency_ms = @latencyMs,
+         finish_reason = @finishReason, error_code = @errorCode, error_message = @errorMessage,
+         latency_ms = @latencyMs,
          ttfc_ms = @ttfcMs, finished_at = @finishedAt
        WHERE id = @id`,
     );
@@ -106,6 +112,7 @@ export class RequestLedger {
       ...usage,
       priced: outcome.priced ? 1 : 0,
       providerCostPicoUsd: outcome.providerCostPicoUsd ?? null,
+      errorMessage: outcome.errorMessage?.slice(0, MAX_ERROR_MESSAGE) ?? null,
     });
   }
 

@@ -204,6 +204,32 @@ describe("a provider's error text stays in the gateway log", () => {
     expect(logOf(requestId)[0]).toMatchObject({ code: "provider_unreachable" });
   });
 
+  it("the admin's request list keeps the provider's text (signed /v1/requests, JSON and CSV)", async () => {
+    for (const next of ["refuse-503", "in-band-error"] as const) {
+      failure = next;
+      const response = await chat();
+      await response.text();
+      const requestId = response.headers.get("x-request-id") ?? "";
+      await Promise.all(services.inflight);
+      const stored = services.db
+        .prepare("SELECT error_code, error_message FROM requests WHERE id = ?")
+        .get(requestId) as { error_code: string; error_message: string };
+      expect(stored.error_message).toContain(LEAK);
+      const headers = signedHeaders({
+        siteId: "leak-site",
+        secret,
+        method: "GET",
+        path: "/v1/requests?limit=1",
+        body: "",
+      });
+      const listed = (await (
+        await fetch(`${gatewayUrl}/v1/requests?limit=1`, { headers })
+      ).json()) as { data: { id: string; error_message: string }[] };
+      expect(listed.data[0]).toMatchObject({ id: requestId });
+      expect(listed.data[0]?.error_message).toContain(LEAK);
+    }
+  });
+
   it("the gateway's own refusals keep their words", async () => {
     const response = await chat({ max_tokens: 0 });
     expect(response.status).toBe(400);

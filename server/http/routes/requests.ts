@@ -23,6 +23,7 @@ interface RequestRow {
   ttfc_ms: number | null;
   finish_reason: string | null;
   error_code: string | null;
+  error_message: string | null;
 }
 
 const COLUMNS = [
@@ -44,6 +45,7 @@ const COLUMNS = [
   "ttfc_ms",
   "finish_reason",
   "error_code",
+  "error_message",
 ] as const;
 
 /**
@@ -120,6 +122,7 @@ export function requestsRoute(db: Db) {
       ttfc_ms: row.ttfc_ms,
       finish_reason: row.finish_reason,
       error_code: row.error_code,
+      error_message: row.error_message,
     }));
     if (csv) {
       const lines = [COLUMNS.join(",")];
