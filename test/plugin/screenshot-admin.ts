@@ -191,8 +191,8 @@ function seedDemonstrationSpend(todayUsd: number): void {
     `INSERT INTO spend_counters (site_id, scope, period, settled_picousd) VALUES (?, ?, ?, ?)
      ON CONFLICT (site_id, scope, period) DO UPDATE SET settled_picousd = settled_picousd + excluded.settled_picousd`,
   );
-  counter.run(gateway.siteId, "day", today.day, todayCost);
-  counter.run(gateway.siteId, "month", today.month, monthCost);
+  counter.run(gateway.siteId, "day", today.dayKey, todayCost);
+  counter.run(gateway.siteId, "month", today.monthKey, monthCost);
 }
 
 async function shoot(): Promise<void> {
