@@ -247,7 +247,8 @@ final class Chat_Route {
 			return $answer;
 		}
 		if ( ! $answer->ok() ) {
-			return Gateway_Errors::response( Gateway_Errors::from_gateway( $answer->status, $answer->body ), Gateway_Errors::retry_after( $answer->header( 'retry-after' ) ) );
+			$refusal = Gateway_Errors::for_visitor( Gateway_Errors::from_gateway( $answer->status, $answer->body ) );
+			return Gateway_Errors::response( $refusal, Gateway_Errors::retry_after( $answer->header( 'retry-after' ) ) );
 		}
 		$json = $answer->json();
 		if ( null === $json ) {

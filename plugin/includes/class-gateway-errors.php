@@ -3,7 +3,9 @@
  * Turns the gateway's failures into the WP_Error shape of the contract
  * (docs/wordpress-contract.md): the gateway's status and message are kept, its
  * code becomes sluice_gateway_<code>; an unreachable gateway is a 502
- * sluice_unavailable.
+ * sluice_unavailable. The public chat route words them for visitors
+ * (for_visitor()): the gateway's message may name a provider's masked key, an
+ * internal address, a cap's amount or the allowlist, so only administrators see it.
  *
  * @package Sluice
  */
@@ -63,6 +65,60 @@ final class Gateway_Errors {
 			$data['resets_at'] = $error['resets_at'];
 		}
 		return new WP_Error( 'sluice_gateway_' . ( '' !== $code ? $code : 'error' ), $message, $data );
+	}
+
+	/**
+	 * A gateway refusal as the public chat route answers it: the code, status and
+	 * what the Chat block needs (request id, a cap's scope and reset time, the
+	 * wait), with a fixed message per kind of refusal. The gateway's own message
+	 * goes to administrators only, as `detail`.
+	 *
+	 * @param WP_Error $error From from_gateway().
+	 */
+	public static function for_visitor( WP_Error $error ): WP_Error {
+		$code   = (string) $error->get_error_code();
+		$data   = (array) $error->get_error_data();
+		$public = array_intersect_key( $data, array_flip( array( 'status', 'request_id', 'scope', 'resets_at', 'retry_after' ) ) );
+		if ( current_user_can( 'manage_options' ) ) {
+			$public['detail'] = $error->get_error_message();
+		}
+		return new WP_Error( $code, self::visitor_message( $code, (int) ( $data['status'] ?? 502 ), $data['scope'] ?? null ), $public );
+	}
+
+	/**
+	 * A fixed sentence for a refusal, from its code and status.
+	 *
+	 * @param string $code   sluice_gateway_<code>.
+	 * @param int    $status HTTP status.
+	 * @param mixed  $scope  A spend cap's scope (day, month, visitor_day, request).
+	 */
+	private static function visitor_message( string $code, int $status, mixed $scope ): string {
+		$bare = str_starts_with( $code, 'sluice_gateway_' ) ? substr( $code, strlen( 'sluice_gateway_' ) ) : $code;
+		if ( 'budget_exhausted' === $bare ) {
+			return match ( $scope ) {
+				'day'         => __( 'This site\'s chat budget is used up for today.', 'sluice' ),
+				'month'       => __( 'This site\'s chat budget is used up for this month.', 'sluice' ),
+				'visitor_day' => __( 'You have used up your chat allowance for today.', 'sluice' ),
+				'request'     => __( 'That question could cost more than this chat allows for one answer.', 'sluice' ),
+				default       => __( 'This chat has used up its budget for now.', 'sluice' ),
+			};
+		}
+		if ( 'provider_rate_limited' === $bare ) {
+			return __( 'The AI service is busy. Please try again in a moment.', 'sluice' );
+		}
+		if ( 413 === $status || in_array( $bare, array( 'context_length_exceeded', 'body_too_large' ), true ) ) {
+			return __( 'The conversation is too long for this chat.', 'sluice' );
+		}
+		if ( 429 === $status ) {
+			return __( 'Too many messages. Please wait a moment and try again.', 'sluice' );
+		}
+		if ( 401 === $status || 403 === $status ) {
+			return __( 'This chat cannot answer because of how it is set up.', 'sluice' );
+		}
+		if ( $status >= 400 && $status < 500 && 404 !== $status ) {
+			return __( 'The chat could not accept this request.', 'sluice' );
+		}
+		return __( 'Chat is unavailable right now.', 'sluice' );
 	}
 
 	/**

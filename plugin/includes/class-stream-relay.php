@@ -7,7 +7,8 @@
  * 1. In the REST callback (respond()): the request starts and curl is driven
  *    (curl_multi) only until the gateway's status line and headers are in. A
  *    non-2xx answer is read to its end and becomes the contract's WP_Error
- *    shape with the gateway's status; a gateway that cannot be reached becomes a
+ *    shape with the gateway's status, worded for the visitor
+ *    (Gateway_Errors::for_visitor()); a gateway that cannot be reached becomes a
  *    502 sluice_unavailable. A 2xx answer is handed to WordPress as a
  *    Stream_Response, with the transfer still open.
  * 2. When WordPress serves that response (send()): every chunk curl reads is
@@ -93,7 +94,7 @@ final class Stream_Relay implements Stream_Source {
 			$answer = json_decode( $body, true );
 			return is_array( $answer ) ? new WP_REST_Response( $answer, 200 ) : Gateway_Errors::unavailable( 'the gateway answered neither a stream nor JSON' );
 		}
-		return Gateway_Errors::response( Gateway_Errors::from_gateway( $status, $body ), Gateway_Errors::retry_after( $retry ) );
+		return Gateway_Errors::response( Gateway_Errors::for_visitor( Gateway_Errors::from_gateway( $status, $body ) ), Gateway_Errors::retry_after( $retry ) );
 	}
 
 	private function __construct( CurlHandle $handle ) {

@@ -400,11 +400,15 @@ describe("usage, requests and the CSV export", () => {
 });
 
 describe("the Chat block when the budget is used up", () => {
-  it("relays the gateway's 429 budget_exhausted with its scope, reset time and Retry-After", async () => {
+  it("relays the gateway's 429 budget_exhausted with its scope, reset time and Retry-After (its amounts for admins only)", async () => {
     resetPolicies();
     await policy({ timezone: null, day_usd: 0 });
     try {
-      for (const stream of [true, false]) {
+      for (const [stream, as] of [
+        [true, undefined],
+        [false, undefined],
+        [false, "admin"],
+      ] as const) {
         const response = await site.rest("/chat", {
           body: {
             post_id: site.content.nested,
@@ -412,6 +416,7 @@ describe("the Chat block when the budget is used up", () => {
             messages: [{ role: "user", content: "hi" }],
             stream,
           },
+          ...(as ? { as } : {}),
         });
         expect(response.status).toBe(429);
         expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -420,8 +425,10 @@ describe("the Chat block when the budget is used up", () => {
         expect(retryAfter).toBeLessThanOrEqual(25 * 3600);
         const error = (await response.json()) as WpError;
         expect(error.code).toBe("sluice_gateway_budget_exhausted");
-        expect(error.message).toMatch(/daily spend cap of \$0 is reached/);
+        expect(error.message).toBe("This site's chat budget is used up for today.");
         expect(error.data).toMatchObject({ status: 429, scope: "day" });
+        if (as === "admin") expect(error.data.detail).toMatch(/daily spend cap of \$0 is reached/);
+        else expect(JSON.stringify(error)).not.toContain("$0");
         expect(Date.parse(String(error.data.resets_at))).toBeGreaterThan(Date.now());
       }
     } finally {

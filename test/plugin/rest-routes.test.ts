@@ -256,22 +256,30 @@ describe("POST /sluice/v1/chat, buffered and refused", () => {
     expect(((await response.json()) as { code: string }).code).toBe("sluice_not_chat_block");
   });
 
-  it("keeps a gateway 4xx's status and message", async () => {
+  it("keeps a gateway 4xx's status and code, in a visitor's words; an admin gets its message in detail", async () => {
     const direct = await gateway.request("/v1/chat", {
       body: { messages: [{ role: "user", content: "hi" }], model: "nope/no-such-model" },
     });
     const expected = (await direct.json()) as { error: { code: string; message: string } };
 
     for (const stream of [true, false]) {
-      const response = await site.rest("/chat", {
-        body: { ...chatBody("bad-model-1", "hi", { stream }), post_id: site.content.bad_model },
-      });
-      expect(response.status).toBe(direct.status);
-      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-      const error = (await response.json()) as { code: string; message: string; data: object };
-      expect(error.code).toBe(`sluice_gateway_${expected.error.code}`);
-      expect(error.message).toBe(expected.error.message);
-      expect(error.data).toMatchObject({ status: direct.status });
+      for (const as of [undefined, "admin"] as const) {
+        const response = await site.rest("/chat", {
+          body: { ...chatBody("bad-model-1", "hi", { stream }), post_id: site.content.bad_model },
+          ...(as ? { as } : {}),
+        });
+        expect(response.status).toBe(direct.status);
+        expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+        const error = (await response.json()) as {
+          code: string;
+          message: string;
+          data: Record<string, unknown>;
+        };
+        expect(error.code).toBe(`sluice_gateway_${expected.error.code}`);
+        expect(error.message).toBe("The chat could not accept this request.");
+        expect(error.data).toMatchObject({ status: direct.status });
+        expect(error.data.detail).toBe(as === "admin" ? expected.error.message : undefined);
+      }
     }
   });
 
@@ -338,6 +346,77 @@ describe("POST /sluice/v1/chat, buffered and refused", () => {
       expect(((await response.json()) as { code: string }).code).toBe("sluice_chat_off");
     } finally {
       await site.rest("/settings", { as: "admin", body: { streaming_mode: "auto" } });
+    }
+  });
+});
+
+describe("the gateway's own words stay with admins", () => {
+  const leaky =
+    "openai refused key sk-proj-...abcd at http://10.0.0.5:4000/v1 (daily spend cap of $5.00, $4.99 used; allowed: openai/gpt-4o-mini)";
+
+  it("shows a visitor a fixed message for a gateway refusal, never its text; an admin reads it in detail", async () => {
+    for (const stream of [true, false]) {
+      for (const as of [undefined, "admin"] as const) {
+        tap.answerNext({
+          status: 502,
+          body: JSON.stringify({
+            error: { code: "provider_auth", message: leaky, request_id: "req_canned_502" },
+          }),
+        });
+        const response = await site.rest("/chat", {
+          body: chatBody("nested-block-1", "hi", { stream }),
+          ...(as ? { as } : {}),
+        });
+        expect(response.status).toBe(502);
+        const text = await response.text();
+        const error = JSON.parse(text) as { code: string; message: string; data: object };
+        expect(error.code).toBe("sluice_gateway_provider_auth");
+        expect(error.message).toBe("Chat is unavailable right now.");
+        if (as === "admin") {
+          expect(error.data).toEqual({ status: 502, request_id: "req_canned_502", detail: leaky });
+        } else {
+          expect(error.data).toEqual({ status: 502, request_id: "req_canned_502" });
+          for (const secret of ["sk-", "10.0.0.5", "$5.00", "4.99", "gpt-4o", "openai"]) {
+            expect(text, `${secret} (stream: ${stream})`).not.toContain(secret);
+          }
+        }
+      }
+    }
+  });
+
+  it("words a spend cap's refusal with its scope and reset time, not its amounts", async () => {
+    const resetsAt = new Date(Date.now() + 3_600_000).toISOString();
+    for (const stream of [true, false]) {
+      tap.answerNext({
+        status: 429,
+        headers: { "Retry-After": "3600" },
+        body: JSON.stringify({
+          error: {
+            code: "budget_exhausted",
+            message: `The per-visitor daily spend cap of $0.50 is reached ($0.51 used); it resets at ${resetsAt} (UTC calendar).`,
+            request_id: "req_canned_429",
+            scope: "visitor_day",
+            resets_at: resetsAt,
+          },
+        }),
+      });
+      const response = await site.rest("/chat", {
+        body: chatBody("nested-block-1", "hi", { stream }),
+      });
+      expect(response.status).toBe(429);
+      expect(response.headers.get("retry-after")).toBe("3600");
+      const text = await response.text();
+      expect(text).not.toContain("$0.5");
+      expect(JSON.parse(text)).toEqual({
+        code: "sluice_gateway_budget_exhausted",
+        message: "You have used up your chat allowance for today.",
+        data: {
+          status: 429,
+          request_id: "req_canned_429",
+          scope: "visitor_day",
+          resets_at: resetsAt,
+        },
+      });
     }
   });
 });

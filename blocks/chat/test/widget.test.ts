@@ -174,6 +174,30 @@ describe("ChatWidget", () => {
     expect(bodies[1]?.messages).toEqual([{ role: "user", content: "Again?" }]);
   });
 
+  test("shows its own sentence for an in-stream error or a refusal, never the server's text", async () => {
+    const leaky = "provider refused key sk-...abcd at http://10.0.0.5 (cap $5.00)";
+    const { log, ask, idle } = mount();
+    replies.push(
+      sse([
+        frame({ type: "content", data: "Partial " }),
+        `event: error\n${frame({ type: "error", code: "provider_error", message: leaky })}`,
+        final(),
+      ]),
+    );
+    ask("First?");
+    await idle();
+    expect(log.textContent).toContain("Partial");
+    expect(log.textContent).toContain("The answer was interrupted.");
+    replies.push(
+      json(502, { code: "sluice_gateway_provider_auth", message: leaky, data: { status: 502 } }),
+    );
+    ask("Second?");
+    await idle();
+    expect(log.textContent).toContain("Chat is unavailable right now");
+    for (const secret of ["sk-", "10.0.0.5", "$5.00"])
+      expect(log.textContent).not.toContain(secret);
+  });
+
   test("a network failure leaves the page working", async () => {
     const { log, ask, idle } = mount();
     ask("Anyone?");

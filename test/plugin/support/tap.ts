@@ -11,16 +11,25 @@ export interface TapExchange {
   closed: Promise<void>;
 }
 
+/** An answer the tap gives in the gateway's place. */
+export interface CannedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
 /**
  * A TCP proxy in front of the gateway that records every byte each way, so a
- * test can compare what the gateway sent with what WordPress passed on, and
- * that can stop accepting connections to play an unreachable gateway.
+ * test can compare what the gateway sent with what WordPress passed on, that
+ * can stop accepting connections to play an unreachable gateway, and that can
+ * answer a request itself, as a gateway that says something else would.
  */
 export class GatewayTap {
   readonly exchanges: TapExchange[] = [];
   #server: Server | undefined;
   #port = 0;
   readonly #sockets = new Set<Socket>();
+  readonly #canned: CannedAnswer[] = [];
 
   constructor(
     private readonly upstreamHost: string,
@@ -59,6 +68,11 @@ export class GatewayTap {
     await this.refuse();
   }
 
+  /** The next connections (one per answer) get these answers instead of the gateway's. */
+  answerNext(...answers: CannedAnswer[]): void {
+    this.#canned.push(...answers);
+  }
+
   /** The exchange whose answer mentions `marker` (e.g. a request id). */
   find(marker: string): TapExchange | undefined {
     return this.exchanges.find((exchange) =>
@@ -67,6 +81,11 @@ export class GatewayTap {
   }
 
   #relay(client: Socket): void {
+    const canned = this.#canned.shift();
+    if (canned) {
+      this.#answer(client, canned);
+      return;
+    }
     const upstream = createConnection({ host: this.upstreamHost, port: this.upstreamPort });
     upstream.setNoDelay(true);
     client.setNoDelay(true);
@@ -93,6 +112,36 @@ export class GatewayTap {
     upstream.on("close", () => client.destroy());
     client.on("error", () => upstream.destroy());
     upstream.on("error", () => client.destroy());
+  }
+
+  /** Reads the whole request (headers and Content-Length body), then answers it and closes. */
+  #answer(client: Socket, answer: CannedAnswer): void {
+    this.#sockets.add(client);
+    client.once("close", () => this.#sockets.delete(client));
+    client.on("error", () => client.destroy());
+    let received = Buffer.alloc(0);
+    client.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const length = Number(
+        /\r\ncontent-length:\s*(\d+)/i.exec(received.subarray(0, end).toString("latin1"))?.[1] ?? 0,
+      );
+      if (received.length < end + 4 + length) return;
+      client.removeAllListeners("data");
+      const body = Buffer.from(answer.body);
+      const headers = {
+        "Content-Type": "application/json",
+        ...answer.headers,
+        "Content-Length": String(body.length),
+        Connection: "close",
+      };
+      const head = [
+        `HTTP/1.1 ${answer.status} Canned`,
+        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+      ].join("\r\n");
+      client.end(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body]));
+    });
   }
 }
 
