@@ -33,6 +33,7 @@ final class Chat_Route {
 		private Block_Locator $locator,
 		private Rate_Limiter $rate_limiter,
 		private Visitor_Id $visitor_id,
+		private Shared_Address_Check $address_check,
 	) {
 	}
 
@@ -138,6 +139,9 @@ final class Chat_Route {
 		}
 
 		$visitor = $this->visitor_id->current();
+		if ( $this->visitor_id->is_anonymous() ) {
+			$this->address_check->record( $visitor, $this->visitor_id->from_internal_address(), $this->visitor_id->unused_proxy_headers() );
+		}
 		$wait    = $this->rate_limiter->hit( $visitor, $this->settings->rate_limit_per_minute() );
 		if ( $wait > 0 ) {
 			$error = new WP_Error(

@@ -43,9 +43,9 @@ final class Plugin {
 		$settings = new Settings();
 		$gateway  = new Gateway_Client( $settings );
 		$routes   = array(
-			new Chat_Route( $settings, $gateway, new Block_Locator(), new Rate_Limiter(), new Visitor_Id() ),
+			new Chat_Route( $settings, $gateway, new Block_Locator(), new Rate_Limiter(), new Visitor_Id(), new Shared_Address_Check() ),
 			new Models_Route( $gateway ),
-			new Settings_Route( $settings ),
+			new Settings_Route( $settings, new Shared_Address_Check() ),
 			new Test_Connection_Route( $gateway, $settings->gateway_url() ),
 			new Stream_Probe_Route(),
 			new Policy_Route( $gateway, new Spend_Status( $gateway ) ),

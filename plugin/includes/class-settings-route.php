@@ -1,7 +1,8 @@
 <?php
 /**
  * GET/POST /wp-json/sluice/v1/settings — the admin screen's settings. The secret
- * is write-only: a GET says whether one is set, never what it is.
+ * is write-only: a GET says whether one is set, never what it is. Both answers
+ * carry `warnings` for the admin: visitors who all seem to share one address.
  *
  * @package Sluice
  */
@@ -16,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
 
 final class Settings_Route {
 
-	public function __construct( private Settings $settings ) {
+	public function __construct( private Settings $settings, private Shared_Address_Check $address_check ) {
 	}
 
 	public function register( string $route_namespace ): void {
@@ -88,7 +89,9 @@ final class Settings_Route {
 	}
 
 	public function read(): WP_REST_Response {
-		return new WP_REST_Response( $this->settings->to_public_array(), 200 );
+		$answer             = $this->settings->to_public_array();
+		$answer['warnings'] = $this->address_check->warnings();
+		return new WP_REST_Response( $answer, 200 );
 	}
 
 	public function update( WP_REST_Request $request ): WP_REST_Response {

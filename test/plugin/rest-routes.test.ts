@@ -307,13 +307,12 @@ describe("POST /sluice/v1/chat, buffered and refused", () => {
       (await site.rest("/settings", { as: "admin", body: { rate_limit_per_minute: 2 } })).status,
     ).toBe(200);
     try {
-      const visitor = { "User-Agent": `rate-limit-test-${Date.now()}` };
       const statuses: number[] = [];
       let refused: Response | undefined;
       for (let attempt = 0; attempt < 3; attempt++) {
         const response = await site.rest("/chat", {
           body: chatBody("nested-block-1", "/echo ok", { stream: false }),
-          headers: visitor,
+          from: "127.0.0.2",
         });
         statuses.push(response.status);
         if (response.status === 429) refused = response;
@@ -327,10 +326,10 @@ describe("POST /sluice/v1/chat, buffered and refused", () => {
       expect(error.code).toBe("sluice_rate_limited");
       expect(error.message).toMatch(/wait \d+ seconds?/);
 
-      // Another visitor is not affected.
+      // Another visitor (another address) is not affected.
       const other = await site.rest("/chat", {
         body: chatBody("nested-block-1", "/echo ok", { stream: false }),
-        headers: { "User-Agent": `another-visitor-${Date.now()}` },
+        from: "127.0.0.3",
       });
       expect(other.status).toBe(200);
     } finally {
@@ -346,6 +345,142 @@ describe("POST /sluice/v1/chat, buffered and refused", () => {
       expect(((await response.json()) as { code: string }).code).toBe("sluice_chat_off");
     } finally {
       await site.rest("/settings", { as: "admin", body: { streaming_mode: "auto" } });
+    }
+  });
+});
+
+describe("visitors: one per address", () => {
+  it("counts a visitor by address alone: 50 chats with 50 User-Agents from one address hit the limit", async () => {
+    expect(
+      (await site.rest("/settings", { as: "admin", body: { rate_limit_per_minute: 10 } })).status,
+    ).toBe(200);
+    try {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const response = await site.rest("/chat", {
+          body: chatBody("nested-block-1", "/echo ok", { stream: false }),
+          headers: { "User-Agent": `script/${attempt}-${Math.random().toString(36).slice(2)}` },
+          from: "127.0.0.4",
+        });
+        statuses.push(response.status);
+        await response.arrayBuffer();
+      }
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+      expect(statuses.slice(10)).toEqual(Array(40).fill(429));
+    } finally {
+      await site.rest("/settings", { as: "admin", body: { rate_limit_per_minute: 1000 } });
+    }
+  });
+
+  it("keys IPv6 visitors by their /64, and takes from sluice_visitor_ip only a valid address", async () => {
+    type Seen = { id: string; internal: boolean; proxy_headers: string[] };
+    const cases = [
+      { remote_addr: "2001:db8:1:2::1" },
+      { remote_addr: "2001:db8:1:2:ffff:eeee:dddd:cccc" },
+      { remote_addr: "2001:0DB8:0001:0002:0000:0000:0000:0009" },
+      { remote_addr: "2001:db8:1:3::1" },
+      { remote_addr: "203.0.113.5", user_agent: "one browser" },
+      { remote_addr: "203.0.113.5", user_agent: "another browser" },
+      { remote_addr: "::ffff:203.0.113.5" },
+      { remote_addr: "203.0.113.6" },
+      // A trusted proxy's filter: a valid address is the visitor's; anything else is ignored.
+      { remote_addr: "10.0.0.2", filtered: "203.0.113.6" },
+      { remote_addr: "203.0.113.5", filtered: "not an address" },
+      { remote_addr: "203.0.113.5", filtered: ["203.0.113.6"] },
+      // From an internal address with a proxy's header that the filter left alone.
+      { remote_addr: "10.0.0.2", headers: { HTTP_X_FORWARDED_FOR: "203.0.113.6" } },
+      {
+        remote_addr: "10.0.0.2",
+        filtered: "203.0.113.6",
+        headers: { HTTP_X_FORWARDED_FOR: "203.0.113.6" },
+      },
+      { remote_addr: "203.0.113.7", headers: { HTTP_CF_CONNECTING_IP: "203.0.113.6" } },
+    ];
+    const seen = await site.php<Seen[]>("visitor-ids.php", JSON.stringify(cases));
+    const ids = seen.map((visitor) => visitor.id);
+    for (const id of ids) expect(id).toMatch(/^wp\.[0-9a-f]{40}$/);
+    const [sameA, sameB, sameC, other64, ua1, ua2, mapped, otherV4, filtered, invalid, notText] =
+      ids;
+
+    expect(sameB).toBe(sameA);
+    expect(sameC).toBe(sameA);
+    expect(other64).not.toBe(sameA);
+    expect(ua2).toBe(ua1);
+    expect(mapped).toBe(ua1);
+    expect(otherV4).not.toBe(ua1);
+    expect(filtered).toBe(otherV4);
+    expect(invalid).toBe(ua1);
+    expect(notText).toBe(ua1);
+
+    expect(seen.map((visitor) => visitor.internal)).toEqual([
+      ...Array(8).fill(false),
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+    ]);
+    expect(seen.slice(11).map((visitor) => visitor.proxy_headers)).toEqual([
+      ["X-Forwarded-For"],
+      [],
+      [],
+    ]);
+  });
+
+  it("tells the admin when every visitor comes from one address, and when a proxy's headers go unused", async () => {
+    type Warning = { code: string; message: string; example: string };
+    const warnings = async () => {
+      const response = await site.rest("/settings", { as: "admin" });
+      return ((await response.json()) as { warnings: Warning[] }).warnings;
+    };
+    const chatFrom = async (from: string, headers: Record<string, string> = {}) => {
+      const response = await site.rest("/chat", {
+        body: chatBody("nested-block-1", "/echo ok", { stream: false }),
+        from,
+        headers,
+      });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    };
+    await site.php("visitor-sample.php");
+    try {
+      expect(await warnings()).toEqual([]);
+
+      for (let attempt = 0; attempt < 19; attempt++) await chatFrom("127.0.0.6");
+      expect(await warnings()).toEqual([]);
+      await chatFrom("127.0.0.6");
+      const shared = await warnings();
+      expect(shared.map((warning) => warning.code)).toEqual(["visitors_share_address"]);
+      expect(shared[0]?.message).toMatch(/20 or more\) came from one private or local address/);
+      expect(shared[0]?.message).toContain("sluice_visitor_ip");
+      expect(shared[0]?.example).toContain("add_filter( 'sluice_visitor_ip'");
+      expect(shared[0]?.example).toContain("HTTP_X_FORWARDED_FOR");
+
+      // A second address: visitors are told apart, nothing to say.
+      await chatFrom("127.0.0.7");
+      expect(await warnings()).toEqual([]);
+
+      // A proxy's header on a request from a loopback address, without the filter.
+      await chatFrom("127.0.0.7", { "CF-Connecting-IP": "203.0.113.9" });
+      const proxied = await warnings();
+      expect(proxied.map((warning) => warning.code)).toEqual(["proxy_headers_ignored"]);
+      expect(proxied[0]?.message).toContain("CF-Connecting-IP");
+      expect(proxied[0]?.example).toContain("$_SERVER['HTTP_CF_CONNECTING_IP'] ?? $ip");
+
+      // Logged-in users are counted by their account, not their address: not sampled.
+      await site.php("visitor-sample.php");
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const response = await site.rest("/chat", {
+          body: chatBody("nested-block-1", "/echo ok", { stream: false }),
+          as: "admin",
+          headers: { "X-Forwarded-For": "203.0.113.9" },
+        });
+        await response.arrayBuffer();
+      }
+      expect(await warnings()).toEqual([]);
+    } finally {
+      await site.php("visitor-sample.php");
     }
   });
 });

@@ -11,6 +11,19 @@ export interface SluiceSettings {
   site_id_from_constant?: boolean;
   streaming_mode: "auto" | "buffered" | "off";
   rate_limit_per_minute: number;
+  /** What the admin should know (absent from an older plugin). */
+  warnings?: SettingsWarning[];
+}
+
+/**
+ * A warning of the settings route: visitors who all seem to share one address
+ * (`visitors_share_address`, `proxy_headers_ignored`). `example` is code to copy
+ * ("" when there is none).
+ */
+export interface SettingsWarning {
+  code: string;
+  message: string;
+  example: string;
 }
 
 /** What a Save may send: `secret` only when the admin typed one ("" removes the stored one). */

@@ -54,7 +54,10 @@ function draftOf(settings: SluiceSettings): Draft {
 
 type Status = { kind: "success" | "error"; message: string } | undefined;
 
-/** Gateway URL, site id, write-only secret, streaming mode and rate limit, with one Save. */
+/**
+ * Gateway URL, site id, write-only secret, streaming mode and rate limit, with one Save,
+ * under the settings route's warnings (each with the code to copy, if any).
+ */
 export function SettingsPanel({
   settings,
   onSaved,
@@ -123,6 +126,17 @@ export function SettingsPanel({
               {status.message}
             </Notice>
           ) : null}
+          {(settings.warnings ?? []).map((warning) => (
+            <Notice
+              key={warning.code}
+              status="warning"
+              isDismissible={false}
+              className={`sluice-admin__warning sluice-admin__warning--${warning.code}`}
+            >
+              <p>{warning.message}</p>
+              {warning.example ? <pre className="sluice-admin__code">{warning.example}</pre> : null}
+            </Notice>
+          ))}
           <TextControl
             __next40pxDefaultSize
             __nextHasNoMarginBottom

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,6 +44,43 @@ export interface RestInit {
   as?: "admin" | "subscriber";
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * The local address to connect from, e.g. "127.0.0.2": WordPress sees it as REMOTE_ADDR,
+   * so each address is another visitor. The answer is read whole before it is returned.
+   */
+  from?: string;
+}
+
+/** A request over node:http from a chosen local address (fetch cannot choose one). */
+function requestFrom(
+  localAddress: string,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      url,
+      { method: init.method, headers: init.headers, localAddress },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+        incoming.on("error", reject);
+        incoming.on("end", () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers)) {
+            for (const one of Array.isArray(value) ? value : [value ?? ""]) {
+              headers.append(name, one);
+            }
+          }
+          resolve(
+            new Response(Buffer.concat(chunks), { status: incoming.statusCode ?? 0, headers }),
+          );
+        });
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(init.body);
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -93,8 +131,17 @@ export async function startPluginSite(gateway: {
       const auth = init.as === "admin" ? content.admin_auth : content.subscriber_auth;
       headers.Authorization = `Basic ${Buffer.from(auth).toString("base64")}`;
     }
-    return fetch(`${server.url}/wp-json/sluice/v1${route}`, {
-      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    const method = init.method ?? (init.body === undefined ? "GET" : "POST");
+    const url = `${server.url}/wp-json/sluice/v1${route}`;
+    if (init.from) {
+      return requestFrom(init.from, url, {
+        method,
+        headers,
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+    }
+    return fetch(url, {
+      method,
       headers,
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       ...(init.signal ? { signal: init.signal } : {}),
