@@ -103,6 +103,11 @@ final class Gateway_Client {
 			return Gateway_Errors::not_configured();
 		}
 		$base = $this->settings->gateway_url();
+		// A stored URL (not wp-config.php's) may only reach public addresses: checked on every call, curl pinned to them.
+		$pinned = $this->settings->from_constant( 'gateway_url' ) ? array() : Gateway_Address::pinned( $base );
+		if ( is_wp_error( $pinned ) ) {
+			return $pinned;
+		}
 		// The gateway signs the path it receives: a gateway behind a path prefix sees the prefix too.
 		$signed_path = rtrim( (string) wp_parse_url( $base, PHP_URL_PATH ), '/' ) . $path;
 		$signer      = new Signer( $this->settings->site_id(), (string) $this->settings->secret() );
@@ -133,6 +138,9 @@ final class Gateway_Client {
 		);
 		if ( 'GET' !== $method ) {
 			$options[ CURLOPT_POSTFIELDS ] = $body;
+		}
+		if ( array() !== $pinned ) {
+			$options[ CURLOPT_RESOLVE ] = $pinned;
 		}
 		curl_setopt_array( $handle, $options );
 		return $handle;

@@ -1,8 +1,10 @@
 <?php
 /**
  * GET/POST /wp-json/sluice/v1/settings — the admin screen's settings. The secret
- * is write-only: a GET says whether one is set, never what it is. Both answers
- * carry `warnings` for the admin: visitors who all seem to share one address.
+ * is write-only: a GET says whether one is set, never what it is. A gateway URL
+ * that points at a private or local address is refused (Gateway_Address: only
+ * wp-config.php may set one). Both answers carry `warnings` for the admin: plain
+ * http to a remote gateway, visitors who all seem to share one address.
  *
  * @package Sluice
  */
@@ -29,7 +31,7 @@ final class Settings_Route {
 		return array(
 			'gateway_url'           => array(
 				'type'              => 'string',
-				'description'       => __( 'Base URL of the Sluice gateway, e.g. https://gateway.example.com.', 'sluice' ),
+				'description'       => __( 'Base URL of the Sluice gateway, e.g. https://gateway.example.com (a public address: a private or local one is set with SLUICE_GATEWAY_URL in wp-config.php).', 'sluice' ),
 				'validate_callback' => array( self::class, 'validate_gateway_url' ),
 			),
 			'site_id'               => array(
@@ -64,8 +66,13 @@ final class Settings_Route {
 		if ( is_wp_error( $valid ) ) {
 			return $valid;
 		}
-		if ( null === Settings::normalize_url( (string) $value ) ) {
+		$url = Settings::normalize_url( (string) $value );
+		if ( null === $url ) {
 			return new WP_Error( 'rest_invalid_param', __( 'The gateway URL must start with http:// or https://.', 'sluice' ), array( 'status' => 400 ) );
+		}
+		$refusal = '' === $url ? null : Gateway_Address::refusal( $url );
+		if ( null !== $refusal ) {
+			return new WP_Error( 'rest_invalid_param', $refusal, array( 'status' => 400 ) );
 		}
 		return true;
 	}
@@ -90,8 +97,40 @@ final class Settings_Route {
 
 	public function read(): WP_REST_Response {
 		$answer             = $this->settings->to_public_array();
-		$answer['warnings'] = $this->address_check->warnings();
+		$answer['warnings'] = array_merge(
+			self::gateway_warnings( $this->settings->gateway_url(), $this->settings->from_constant( 'gateway_url' ) ),
+			$this->address_check->warnings()
+		);
 		return new WP_REST_Response( $answer, 200 );
+	}
+
+	/**
+	 * What the admin should know about the gateway URL in effect.
+	 *
+	 * @param string $url           Settings::gateway_url().
+	 * @param bool   $from_constant Whether wp-config.php set it.
+	 * @return array<int, array{code: string, message: string, example: string}>
+	 */
+	public static function gateway_warnings( string $url, bool $from_constant ): array {
+		$warnings = array();
+		if ( '' === $url ) {
+			return $warnings;
+		}
+		if ( ! $from_constant && Gateway_Address::names_local_host( $url ) ) {
+			$warnings[] = array(
+				'code'    => 'gateway_private_address',
+				'message' => __( 'The stored gateway URL points at a private or local address, which only wp-config.php may set: the chat does not call it. Add this line to wp-config.php:', 'sluice' ),
+				'example' => sprintf( "define( 'SLUICE_GATEWAY_URL', '%s' );", $url ),
+			);
+		}
+		if ( Gateway_Address::is_plain_http_to_remote( $url ) ) {
+			$warnings[] = array(
+				'code'    => 'gateway_plain_http',
+				'message' => __( 'The gateway URL uses plain http to a host that is not on this server or a private network: visitors\' questions and the answers cross the internet unencrypted, where anyone on the way can read them (the secret itself is never sent). Use https.', 'sluice' ),
+				'example' => '',
+			);
+		}
+		return $warnings;
 	}
 
 	public function update( WP_REST_Request $request ): WP_REST_Response {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -584,6 +585,122 @@ describe("admin routes", () => {
 
     const short = await site.rest("/settings", { as: "admin", body: { secret: "too-short" } });
     expect(short.status).toBe(400);
+  });
+
+  it("refuses to store a gateway URL in a private, local or link-local range; wp-config.php's is trusted", async () => {
+    const internal = [
+      "http://127.0.0.1:8787",
+      "http://localhost:8787",
+      "http://LOCALHOST.:8787",
+      "http://0.0.0.0:8787",
+      "http://10.0.0.5",
+      "http://172.16.3.4:8080",
+      "http://192.168.1.10/gateway",
+      "http://169.254.169.254/latest/meta-data",
+      "http://100.64.0.1",
+      "http://[::1]:8787",
+      "http://[::ffff:10.0.0.5]",
+      "http://[fd12:3456::1]",
+      "http://[fe80::1]",
+      `http://${hostname()}:8787`,
+    ];
+    try {
+      for (const url of internal) {
+        const response = await site.rest("/settings", { as: "admin", body: { gateway_url: url } });
+        const error = (await response.json()) as {
+          code: string;
+          data: { params?: { gateway_url?: string } };
+        };
+        // This machine's own name may not resolve here; when it does, it is refused too.
+        if (url.includes(hostname()) && response.status === 200) continue;
+        expect(response.status, url).toBe(400);
+        expect(error.code).toBe("rest_invalid_param");
+        expect(error.data.params?.gateway_url, url).toMatch(
+          /private or local address \(.+\)\. Only wp-config\.php may set such an address: define\( 'SLUICE_GATEWAY_URL'/,
+        );
+      }
+
+      // A public address is stored, while wp-config.php's loopback URL stays in effect and answers.
+      const saved = await site.rest("/settings", {
+        as: "admin",
+        body: { gateway_url: "https://203.0.113.10" },
+      });
+      expect(saved.status).toBe(200);
+      expect(await saved.json()).toMatchObject({
+        gateway_url: tap.url,
+        gateway_url_from_constant: true,
+        warnings: [],
+      });
+      const chat = await site.rest("/chat", {
+        body: chatBody("nested-block-1", "/echo still here", { stream: false }),
+      });
+      expect(chat.status).toBe(200);
+      expect(((await chat.json()) as { content: string }).content).toBe("still here");
+    } finally {
+      await site.rest("/settings", { as: "admin", body: { gateway_url: "" } });
+    }
+  });
+
+  it("calls a stored gateway URL only at the public addresses it resolves to, and warns of plain http to a remote host", async () => {
+    type Report = {
+      refusal: string | null;
+      pinned: string[] | null;
+      unavailable: string | null;
+      warnings: string[];
+      warnings_constant: string[];
+    };
+    const urls = [
+      "http://127.0.0.1:8787",
+      "http://localhost:8787",
+      "http://[::1]:8787",
+      "http://169.254.169.254",
+      `http://${hostname()}:8787`,
+      "https://203.0.113.10",
+      "http://203.0.113.10:8787",
+      "http://[2001:db8::5]:8787",
+      "http://gateway.invalid:8787",
+    ];
+    const report = await site.php<Record<string, Report>>(
+      "gateway-address.php",
+      JSON.stringify(urls),
+    );
+
+    for (const url of urls.slice(0, 5)) {
+      // Refused at call time, whatever was stored: 502 sluice_unavailable, the reason for admins.
+      expect(report[url]?.pinned, url).toBeNull();
+      expect(report[url]?.unavailable, url).toMatch(/private or local address|could not resolve/);
+    }
+    // Stored, a local URL is flagged (judged without DNS); from wp-config.php it is fine.
+    for (const url of urls.slice(0, 4)) {
+      expect(report[url]?.warnings, url).toEqual(["gateway_private_address"]);
+      expect(report[url]?.warnings_constant, url).toEqual([]);
+    }
+    expect(report["http://127.0.0.1:8787"]?.refusal).toContain("(127.0.0.1)");
+    expect(report["http://localhost:8787"]?.refusal).toContain("(127.0.0.1)");
+    expect(report["http://[::1]:8787"]?.refusal).toContain("(::1)");
+
+    // A public literal address needs no pin; plain http to it is warned of, https is not.
+    expect(report["https://203.0.113.10"]).toMatchObject({
+      refusal: null,
+      pinned: [],
+      warnings: [],
+      warnings_constant: [],
+    });
+    for (const url of ["http://203.0.113.10:8787", "http://[2001:db8::5]:8787"]) {
+      expect(report[url]).toMatchObject({
+        refusal: null,
+        pinned: [],
+        warnings: ["gateway_plain_http"],
+        warnings_constant: ["gateway_plain_http"],
+      });
+    }
+    // A name that does not resolve may be stored (every call checks again), but is not called.
+    expect(report["http://gateway.invalid:8787"]).toMatchObject({
+      refusal: null,
+      pinned: null,
+      warnings: ["gateway_plain_http"],
+    });
+    expect(report["http://gateway.invalid:8787"]?.unavailable).toContain("could not resolve");
   });
 
   it("keeps settings, test-connection, models and the probe from visitors and subscribers", async () => {

@@ -16,9 +16,10 @@ export interface SluiceSettings {
 }
 
 /**
- * A warning of the settings route: visitors who all seem to share one address
- * (`visitors_share_address`, `proxy_headers_ignored`). `example` is code to copy
- * ("" when there is none).
+ * A warning of the settings route: plain http to a remote gateway
+ * (`gateway_plain_http`), a stored private gateway URL (`gateway_private_address`),
+ * visitors who all seem to share one address (`visitors_share_address`,
+ * `proxy_headers_ignored`). `example` is code to copy ("" when there is none).
  */
 export interface SettingsWarning {
   code: string;

@@ -148,7 +148,10 @@ export function SettingsPanel({
             help={
               settings.gateway_url_from_constant
                 ? fromConstant("SLUICE_GATEWAY_URL")
-                : __("Where the Sluice gateway answers, e.g. http://127.0.0.1:8787.", "sluice")
+                : __(
+                    "Where the Sluice gateway answers, e.g. https://gateway.example.com. A gateway on this server or a private network (127.0.0.1, 10.x, …) is set in wp-config.php instead: define( 'SLUICE_GATEWAY_URL', 'http://127.0.0.1:8787' );",
+                    "sluice",
+                  )
             }
             onChange={(value) => update({ gateway_url: value })}
           />
