@@ -26,13 +26,24 @@ const WORKERS = 4;
 /**
  * Written into the bench's own WordPress as wp-content/mu-plugins/: a trivial
  * REST route (POST, small JSON in and out) whose response time is WordPress's own
- * start-up plus REST dispatch, and a one-off GET that says how PHP runs.
+ * start-up plus REST dispatch, a one-off GET that says how PHP runs, and a
+ * sluice_visitor_ip filter that makes each stream its own visitor (see prepare()).
  */
 const MU_PLUGIN = `<?php
 /**
  * Plugin Name: Sluice bench routes
  * Description: Written by test/bench into its temporary site. POST /sluice-bench/v1/ping answers a small JSON and does nothing else; GET /sluice-bench/v1/info describes PHP.
  */
+
+// The plugin counts visitors by IP address: the bench names each stream's visitor in a
+// header, here an address of the benchmarking range 198.18.0.0/15.
+add_filter(
+	'sluice_visitor_ip',
+	static function ( $ip ) {
+		$visitor = isset( $_SERVER['HTTP_X_SLUICE_BENCH_VISITOR'] ) ? (int) $_SERVER['HTTP_X_SLUICE_BENCH_VISITOR'] : 0;
+		return $visitor > 0 ? long2ip( ip2long( '198.18.0.0' ) + $visitor % 131072 ) : $ip;
+	}
+);
 
 add_action(
 	'rest_api_init',
@@ -104,8 +115,9 @@ export function isWordPressTarget(target: RunningTarget | undefined): target is 
  * WordPress of the bench's own (provisioned with scripts/wordpress into the run's
  * temp dir, served by php -S with 4 workers), relaying the sluice target's
  * gateway, so that "the hop" is WordPress + the plugin and nothing else. Each
- * stream is a new visitor (its own User-Agent), so the plugin's rate limit (10 a
- * minute, the default) is exercised (one transient read and write) but never hit.
+ * stream is a new visitor (its own address, through the must-use plugin's
+ * sluice_visitor_ip filter), so the plugin's rate limit (10 a minute, the default)
+ * is exercised (one transient read and write) but never hit.
  */
 export const wordpress: TargetDefinition = {
   name: "wp",
@@ -180,6 +192,7 @@ export const wordpress: TargetDefinition = {
           headers: {
             "Content-Type": "application/json",
             "User-Agent": `sluice-bench/${visitor}`,
+            "X-Sluice-Bench-Visitor": String(visitor),
           },
           body: JSON.stringify({
             post_id: site.pageId,
