@@ -2,8 +2,8 @@ import { z } from "zod";
 import { isProviderId } from "../providers/types.ts";
 
 /**
- * The committed price table (server/pricing/price-table.json), written by
- * scripts/generate-prices.ts. Rates are integers in µUSD per million tokens.
+ * The committed price table (server/pricing/price-table.json), written at build time
+ * by `npm run prices` (scripts/prices/). Rates are integers in µUSD per million tokens.
  */
 
 export const PRICE_TABLE_SCHEMA_VERSION = 1;
@@ -88,21 +88,4 @@ export function parsePriceTable(value: unknown, origin: string): PriceTable {
     throw new Error(`invalid price table ${origin}:\n${z.prettifyError(result.error)}`);
   }
   return result.data;
-}
-
-/** Deterministic JSON: object keys sorted at every level, 2-space indent, final newline. */
-export function stringifySorted(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-    }
-    return sorted;
-  }
-  return value;
 }

@@ -12,13 +12,13 @@ const FIXTURE = fileURLToPath(new URL("./fixtures/litellm-mini.json", import.met
 function runGenerator(...args: string[]) {
   const result = spawnSync(
     process.execPath,
-    ["--import", "tsx", "scripts/generate-prices.ts", "--source", FIXTURE, ...args],
+    ["--import", "tsx", "scripts/prices/cli.ts", "--source", FIXTURE, ...args],
     { cwd: REPO_ROOT, encoding: "utf8" },
   );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe("scripts/generate-prices.ts", { timeout: 20_000 }, () => {
+describe("scripts/prices/cli.ts", { timeout: 20_000 }, () => {
   let dir: string;
   let out: string;
   beforeEach(() => {

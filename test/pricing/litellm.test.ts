@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildPriceTable, DEMO_MODEL_ID, findLostPrices } from "../../server/pricing/generate.ts";
-import { convertLitellm } from "../../server/pricing/litellm.ts";
+import { buildPriceTable, DEMO_MODEL_ID, findLostPrices } from "../../scripts/prices/generate.ts";
+import { convertLitellm } from "../../scripts/prices/litellm.ts";
 import { type PriceTable, parsePriceTable } from "../../server/pricing/table.ts";
 
 const FIXTURE = new URL("./fixtures/litellm-mini.json", import.meta.url);

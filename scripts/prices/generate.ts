@@ -1,15 +1,15 @@
-import type { LitellmConversion } from "./litellm.ts";
 import {
   PRICE_TABLE_SCHEMA_VERSION,
   PRICE_TABLE_UNIT,
   type PriceTable,
   RATE_FIELDS,
   type TableModel,
-} from "./table.ts";
+} from "../../server/pricing/table.ts";
+import type { LitellmConversion } from "./litellm.ts";
 
 /**
- * Pure steps of the price generator (scripts/generate-prices.ts does the I/O):
- * assemble the table, the regression gate, the summary. Build-time only.
+ * Pure steps of the price generator (cli.ts does the I/O): assemble the table,
+ * the regression gate, the summary, the table's bytes. Build-time only.
  */
 
 export const DEMO_MODEL_ID = "demo/sluice-demo";
@@ -145,4 +145,21 @@ export function summarizeTable(table: PriceTable, conversion: LitellmConversion)
     );
   }
   return lines;
+}
+
+/** Deterministic JSON: object keys sorted at every level, 2-space indent, final newline. */
+export function stringifySorted(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+    }
+    return sorted;
+  }
+  return value;
 }

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { ProviderId } from "../providers/types.ts";
-import type { TableModel, TableTier } from "./table.ts";
-import { usdPerTokenToUnits } from "./units.ts";
+import type { TableModel, TableTier } from "../../server/pricing/table.ts";
+import { usdPerTokenToUnits } from "../../server/pricing/units.ts";
+import type { ProviderId } from "../../server/providers/types.ts";
 
 /**
  * Reads litellm's model_prices_and_context_window.json (USD per token, floats)
  * into Sluice table entries (µUSD per million tokens, integers).
- * Build-time only: used by scripts/generate-prices.ts, never at runtime.
+ * Build-time only (`npm run prices`); the gateway reads the committed table.
  */
 
 interface ProviderMapping {
@@ -17,7 +17,7 @@ interface ProviderMapping {
   canonicalIsPrefixed: boolean;
 }
 
-/** litellm_provider → Sluice provider, with the litellm key shape (see DESIGN.md, price lookup). */
+/** litellm_provider → Sluice provider, with the litellm key shape (docs/pricing.md, key table). */
 export const LITELLM_PROVIDERS: Readonly<Record<string, ProviderMapping>> = {
   openai: { provider: "openai", prefix: "openai/", canonicalIsPrefixed: false },
   anthropic: { provider: "anthropic", prefix: "anthropic/", canonicalIsPrefixed: false },

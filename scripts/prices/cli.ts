@@ -12,16 +12,17 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type PriceTable, parsePriceTable } from "../../server/pricing/table.ts";
 import {
   buildPriceTable,
   diffTables,
   findLostPrices,
+  stringifySorted,
   summarizeTable,
-} from "../server/pricing/generate.ts";
-import { convertLitellm } from "../server/pricing/litellm.ts";
-import { type PriceTable, parsePriceTable, stringifySorted } from "../server/pricing/table.ts";
+} from "./generate.ts";
+import { convertLitellm } from "./litellm.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEFAULT_SOURCE = resolve(
   REPO_ROOT,
   "../shared/vendor/litellm/model_prices_and_context_window.json",
