@@ -3,8 +3,6 @@ import { countMessageTokens, countTextTokens } from "../../tokens/count.ts";
 import type { AdapterFactory, ProviderCall, ProviderEvent } from "../types.ts";
 import { demoAnswer, splitIntoDeltas } from "./script.ts";
 
-export const DEMO_MODEL = "sluice-demo";
-
 /**
  * The built-in provider: no key, no network. Streams a plausible answer word by
  * word at `delayMs` per word, honours max_tokens and aborts, and reports usage
