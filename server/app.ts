@@ -3,11 +3,13 @@ import { signatureChecks } from "./http/auth.ts";
 import { assignRequestId, context } from "./http/context.ts";
 import { GatewayError, sendError } from "./http/errors.ts";
 import { readRawBody } from "./http/raw-body.ts";
+import { sendRefusal } from "./http/refusals.ts";
 import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
 import { requestsRoute } from "./http/routes/requests.ts";
 import type { Logger } from "./logger.ts";
+import { Refusal } from "./refusal.ts";
 import type { Services } from "./services.ts";
 
 export const VERSION = "0.1.0";
@@ -82,6 +84,10 @@ export function createApp(services: Services, logger: Logger): express.Express {
     const requestId = context(res).requestId ?? "none";
     if (error instanceof GatewayError) {
       sendError(res, error.status, error.code, error.message, requestId, error.headers);
+      return;
+    }
+    if (error instanceof Refusal) {
+      sendRefusal(res, error, requestId);
       return;
     }
     const status = httpStatusOf(error);

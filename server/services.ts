@@ -1,6 +1,7 @@
 import { BudgetGuard } from "./budget/guard.ts";
 import { PolicyStore } from "./budget/policy.ts";
 import type { ChatDeps } from "./chat/pipeline.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type Db, openDatabase } from "./ledger/db.ts";
 import { SettlementJournal } from "./ledger/journal.ts";
@@ -13,8 +14,11 @@ import { createLogger, type Logger } from "./logger.ts";
 import { costOf, worstCaseCostPicoUsd } from "./pricing/cost.ts";
 import { loadPriceBook, type PriceBook } from "./pricing/prices.ts";
 import { ProviderRegistry } from "./providers/registry.ts";
+import type { ProviderId } from "./providers/types.ts";
 import { ModelCatalog } from "./routing/catalog.ts";
-import { Router } from "./routing/router.ts";
+import { type Connect, Dialer } from "./routing/dialer.ts";
+import { RouteHealth } from "./routing/health.ts";
+import { Planner } from "./routing/planner.ts";
 import { ProviderKeyStore } from "./vault/provider-keys.ts";
 import { Vault } from "./vault/vault.ts";
 
@@ -29,7 +33,9 @@ export interface Services {
   prices: PriceBook;
   registry: ProviderRegistry;
   catalog: ModelCatalog;
-  router: Router;
+  health: RouteHealth;
+  planner: Planner;
+  dialer: Dialer;
   ledger: RequestLedger;
   usage: UsageReports;
   policies: PolicyStore;
@@ -47,27 +53,49 @@ export interface Services {
 /** While settlements wait on a failing database, the log repeats the alarm this often. */
 const BACKLOG_LOG_EVERY_MS = 60_000;
 
+/** What tests may put in place of the real thing: the clock, and the transport to providers. */
+export interface ServiceOverrides {
+  clock?: Clock;
+  connect?: Connect;
+}
+
 export function createServices(
   config: GatewayConfig,
   logger: Logger = createLogger(config.logLevel),
+  overrides: ServiceOverrides = {},
 ): Services {
+  const clock = overrides.clock ?? systemClock;
   const db = openDatabase(config.dbPath);
   const vault = Vault.open({ key: config.vaultKey, keyPath: config.vaultKeyPath });
   const providerKeys = new ProviderKeyStore(db, vault);
   const prices = loadPriceBook();
   const registry = new ProviderRegistry(config, providerKeys);
   const catalog = new ModelCatalog(prices);
-  const router = new Router(registry, catalog, {
+  const worstCase = (provider: ProviderId, model: string, inputTokens: number, maxTokens: number) =>
+    worstCaseCostPicoUsd(provider, model, inputTokens, maxTokens, prices);
+  const health = new RouteHealth(
+    {
+      breakerFailureThreshold: config.breakerFailures,
+      breakerCooldownMs: config.breakerCooldownMs,
+    },
+    clock,
+  );
+  const planner = new Planner(catalog, health, {
+    defaultMaxTokens: config.defaultMaxTokens,
+    autoModels: config.autoModels,
+    isConfigured: (provider) => registry.isConfigured(provider),
+    worstCase,
+  });
+  const connect: Connect =
+    overrides.connect ??
+    (async (provider, call, signal) => (await registry.adapter(provider)).open(call, signal));
+  const dialer = new Dialer(connect, health, clock, {
     retry: {
       attempts: config.retryAttempts,
       baseDelayMs: config.retryBaseDelayMs,
       maxDelayMs: config.retryMaxDelayMs,
     },
     firstByteTimeoutMs: config.firstByteTimeoutMs,
-    defaultMaxTokens: config.defaultMaxTokens,
-    autoModels: config.autoModels,
-    breakerFailureThreshold: config.breakerFailures,
-    breakerCooldownMs: config.breakerCooldownMs,
   });
   const ledger = new RequestLedger(db);
   const policies = new PolicyStore(db);
@@ -100,13 +128,14 @@ export function createServices(
   // Made once: better-sqlite3 builds a wrapper per db.transaction() call.
   const inTransaction = db.transaction((work: () => unknown) => work());
   const chat: ChatDeps = {
-    router,
+    planner,
+    dialer,
+    clock,
     ledger,
     policies,
     budget,
     price,
-    worstCase: (provider, model, inputTokens, maxTokens) =>
-      worstCaseCostPicoUsd(provider, model, inputTokens, maxTokens, prices),
+    worstCase,
     transaction: <T>(work: () => T) => inTransaction.immediate(work) as T,
     settle: (requestId, outcome) => settlements.add(requestId, outcome),
     deadlines: { idleMs: config.streamIdleTimeoutMs, maxMs: config.streamMaxMs },
@@ -121,7 +150,9 @@ export function createServices(
     prices,
     registry,
     catalog,
-    router,
+    health,
+    planner,
+    dialer,
     ledger,
     usage: new UsageReports(db),
     policies,

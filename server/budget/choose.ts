@@ -1,4 +1,4 @@
-import type { RouteTarget } from "../routing/router.ts";
+import type { RouteTarget } from "../routing/planner.ts";
 import type { BudgetGuard, CapBreach } from "./guard.ts";
 import type { EffectivePolicy } from "./policy.ts";
 

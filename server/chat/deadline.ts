@@ -1,4 +1,4 @@
-import { performance } from "node:perf_hooks";
+import type { Clock } from "../clock.ts";
 import { ProviderError } from "../providers/errors.ts";
 import type { ProviderId } from "../providers/types.ts";
 
@@ -26,7 +26,8 @@ export interface DeadlineLimits {
  * When either runs out, `upstream` is aborted with the error (so the provider
  * call and its socket end) and `expired` rejects with it, so a loop that races
  * it cannot wait on a provider that ignores the abort. One timer, re-armed only
- * when it fires: content costs a clock read, not a timer.
+ * when it fires: content costs a clock read, not a timer. The clock is
+ * injected, so tests move time by hand.
  */
 export class StreamDeadline {
   readonly upstream = new AbortController();
@@ -34,20 +35,24 @@ export class StreamDeadline {
   #reject!: (error: ProviderError) => void;
   #error: ProviderError | undefined;
   readonly #limits: DeadlineLimits;
+  readonly #clock: Clock;
   readonly #endsAt: number;
   #provider: ProviderId;
-  /** performance.now() of the last content; undefined until the stream opens. */
+  /** clock.monotonic() of the last content; undefined until the stream opens. */
   #lastContentAt: number | undefined;
   #paused = false;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: { cancel(): void } | undefined;
 
+  /** `startedAt` is the request's arrival on `clock.monotonic()`. */
   constructor(
     limits: DeadlineLimits,
+    clock: Clock,
     startedAt: number,
     provider: ProviderId,
     client: AbortSignal,
   ) {
     this.#limits = limits;
+    this.#clock = clock;
     this.#endsAt = startedAt + limits.maxMs;
     this.#provider = provider;
     this.expired = new Promise<never>((_resolve, reject) => {
@@ -57,7 +62,7 @@ export class StreamDeadline {
     this.expired.catch(() => {});
     if (client.aborted) this.upstream.abort(client.reason);
     else client.addEventListener("abort", () => this.upstream.abort(client.reason), { once: true });
-    this.#arm(performance.now());
+    this.#arm(clock.monotonic());
   }
 
   /** Why the deadline ended the chat, if it did. */
@@ -68,13 +73,13 @@ export class StreamDeadline {
   /** The stream opened (on this provider): the idle clock starts. */
   opened(provider: ProviderId): void {
     this.#provider = provider;
-    this.#lastContentAt = performance.now();
+    this.#lastContentAt = this.#clock.monotonic();
     this.#arm(this.#lastContentAt);
   }
 
   /** Content arrived. */
   touch(): void {
-    this.#lastContentAt = performance.now();
+    this.#lastContentAt = this.#clock.monotonic();
   }
 
   /**
@@ -92,23 +97,22 @@ export class StreamDeadline {
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 
   #arm(now: number): void {
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     const idleEndsAt =
       this.#lastContentAt === undefined
         ? Number.POSITIVE_INFINITY
         : this.#lastContentAt + this.#limits.idleMs;
     const next = Math.min(idleEndsAt, this.#endsAt);
-    this.#timer = setTimeout(() => this.#check(), Math.max(0, next - now));
-    this.#timer.unref();
+    this.#timer = this.#clock.timer(Math.max(0, next - now), () => this.#check());
   }
 
   #check(): void {
-    const now = performance.now();
+    const now = this.#clock.monotonic();
     if (now >= this.#endsAt) {
       this.#expire(
         new StreamTimeoutError(`the answer ran past the ${this.#limits.maxMs} ms limit`, {

@@ -3,10 +3,12 @@ import { type ChatDeps, runChat } from "../../chat/pipeline.ts";
 import { type ChatRequest, chatRequestSchema, describeIssues } from "../../chat/schema.ts";
 import type { Logger } from "../../logger.ts";
 import { ProviderError } from "../../providers/errors.ts";
+import { Refusal } from "../../refusal.ts";
 import { parseJsonBody } from "../body.ts";
 import { context } from "../context.ts";
 import { GatewayError, sendError } from "../errors.ts";
 import { publicMessage } from "../public-errors.ts";
+import { sendRefusal } from "../refusals.ts";
 import { BufferedSink, type FailureLog, StreamingSink } from "../sinks.ts";
 
 export interface ChatRouteOptions {
@@ -65,7 +67,9 @@ export function chatRoute(options: ChatRouteOptions) {
       await chat;
     } catch (error) {
       if (abort.signal.aborted) return;
-      if (error instanceof GatewayError) {
+      if (error instanceof Refusal) {
+        sendRefusal(res, error, requestId);
+      } else if (error instanceof GatewayError) {
         sendError(
           res,
           error.status,
