@@ -1,5 +1,5 @@
-import { isProviderId, ZERO_USAGE } from "../providers/types.ts";
-import type { Services } from "../services.ts";
+import { isProviderId, ZERO_USAGE } from "./providers/types.ts";
+import type { Services } from "./services.ts";
 
 /**
  * At start-up, before serving: rows a crash left open are billed for what

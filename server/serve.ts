@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
-import { recoverInterrupted } from "./budget/recovery.ts";
 import type { GatewayConfig } from "./config.ts";
 import { checkpointInBackground } from "./ledger/checkpointer.ts";
 import { lockDatabase } from "./ledger/lock.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { recoverInterrupted } from "./recovery.ts";
 import { createServices, type Services } from "./services.ts";
 
 export interface RunningGateway {
