@@ -1,5 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import { formatPercent, formatTokens, formatUsd } from "../blocks/admin/lib/format.ts";
+import { picoUsdToUsd } from "../server/pricing/money.ts";
 import { ChatBlock, comparable, demoAnswerTo, newVisitor } from "./support/chat.ts";
 import { ledgerRow, ledgerRows } from "./support/ledger.ts";
 import { gatewayPolicy, putGatewayPolicy } from "./support/policy.ts";
@@ -85,7 +86,7 @@ test("a tiny daily cap set in Settings → Sluice: the visitor's next question g
       .poll(() => ledgerRow(requestId)?.status, { message: "ledger row settled" })
       .toBe("ok");
     const billed = ledgerRow(requestId);
-    const cost = (billed?.cost_picousd ?? 0) / 1e12;
+    const cost = picoUsdToUsd(billed?.cost_picousd ?? 0);
     expect(cost, "the answer is billed").toBeGreaterThan(Number(TINY_CAP));
 
     // 2. The admin sets a tiny daily cap in Settings → Sluice.

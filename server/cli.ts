@@ -16,6 +16,7 @@ import { openDatabase } from "./ledger/db.ts";
 import { DatabaseInUseError } from "./ledger/lock.ts";
 import { SiteError, SiteStore } from "./ledger/sites.ts";
 import { UsageReports, usageSummary } from "./ledger/usage.ts";
+import { formatUsdFixed } from "./pricing/money.ts";
 import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
 import { startGateway } from "./serve.ts";
 import { ProviderKeyStore } from "./vault/provider-keys.ts";
@@ -273,7 +274,7 @@ function formatUsage(summary: ReturnType<typeof usageSummary>): string {
       String(totals.requests),
       String(totals.input_tokens),
       String(totals.output_tokens),
-      `$${totals.cost_usd.toFixed(6)}`,
+      formatUsdFixed(totals.cost_picousd, 6),
     );
   return [
     `site ${summary.site}, ${summary.from} to ${summary.to} (${summary.timezone})`,

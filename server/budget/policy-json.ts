@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { capPicoUsdToUsd, usdToPicoUsd } from "../pricing/money.ts";
 import { isTimeZone } from "./periods.ts";
 import type { Policy } from "./policy.ts";
 
-const PICO_PER_USD = 1e12;
 const MAX_CAP_USD = 1_000_000;
 
 /** A cap in USD as clients write it; null removes the cap at this layer. */
@@ -51,16 +51,10 @@ export interface PolicyJson {
   timezone: string | null;
 }
 
-export function toPicoUsd(usd: number): number {
-  return Math.round(usd * PICO_PER_USD);
-}
-
-const toUsd = (pico: number | null) => (pico === null ? null : pico / PICO_PER_USD);
-
 /** Applies input to a policy: absent fields keep their value, null clears them. */
 export function applyPolicyInput(policy: Policy, input: PolicyInput): Policy {
   const cap = (value: number | null | undefined, current: number | null) =>
-    value === undefined ? current : value === null ? null : toPicoUsd(value);
+    value === undefined ? current : value === null ? null : usdToPicoUsd(value);
   return {
     dayCapPicoUsd: cap(input.day_usd, policy.dayCapPicoUsd),
     monthCapPicoUsd: cap(input.month_usd, policy.monthCapPicoUsd),
@@ -74,10 +68,10 @@ export function applyPolicyInput(policy: Policy, input: PolicyInput): Policy {
 
 export function policyToJson(policy: Policy): PolicyJson {
   return {
-    day_usd: toUsd(policy.dayCapPicoUsd),
-    month_usd: toUsd(policy.monthCapPicoUsd),
-    visitor_day_usd: toUsd(policy.visitorDayCapPicoUsd),
-    request_usd: toUsd(policy.requestCapPicoUsd),
+    day_usd: capPicoUsdToUsd(policy.dayCapPicoUsd),
+    month_usd: capPicoUsdToUsd(policy.monthCapPicoUsd),
+    visitor_day_usd: capPicoUsdToUsd(policy.visitorDayCapPicoUsd),
+    request_usd: capPicoUsdToUsd(policy.requestCapPicoUsd),
     models: policy.models,
     soft_threshold: policy.softThreshold,
     timezone: policy.timezone,

@@ -1,4 +1,5 @@
 import type { Db } from "../ledger/db.ts";
+import { picoUsdToUsd } from "../pricing/money.ts";
 
 /**
  * A spend policy layer. Caps are integer picoUSD (null: no cap at this layer);
@@ -75,7 +76,7 @@ export function looserThanOperator(operator: Policy, site: Policy): string[] {
     const limit = operator[cap];
     const wanted = site[cap];
     if (limit !== null && wanted !== null && wanted > limit) {
-      problems.push(`${names[cap]}: must be at most ${limit / 1e12} (the operator's cap)`);
+      problems.push(`${names[cap]}: must be at most ${picoUsdToUsd(limit)} (the operator's cap)`);
     }
   }
   if (operator.models && site.models) {

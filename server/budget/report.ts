@@ -1,3 +1,4 @@
+import { capPicoUsdToUsd, picoUsdToUsd } from "../pricing/money.ts";
 import type { BudgetGuard } from "./guard.ts";
 import { periodsAt } from "./periods.ts";
 import type { EffectivePolicy } from "./policy.ts";
@@ -37,9 +38,9 @@ export function spendAgainstCaps(
     const fraction = cap === null ? null : cap === 0 ? 1 : (settled + reserved) / cap;
     return {
       period,
-      settled_usd: settled / 1e12,
-      reserved_usd: reserved / 1e12,
-      cap_usd: cap === null ? null : cap / 1e12,
+      settled_usd: picoUsdToUsd(settled),
+      reserved_usd: picoUsdToUsd(reserved),
+      cap_usd: capPicoUsdToUsd(cap),
       used_fraction: fraction,
       warning: fraction !== null && fraction >= policy.softThreshold,
       resets_at: new Date(endsAt).toISOString(),

@@ -1,4 +1,5 @@
 import { recentDays } from "../budget/periods.ts";
+import { picoUsdToUsd } from "../pricing/money.ts";
 import type { Db } from "./db.ts";
 
 export interface UsageTotals {
@@ -51,8 +52,6 @@ export class UsageReports {
   }
 }
 
-const PICO_PER_USD = 1e12;
-
 /**
  * The report of GET /v1/usage and `sluice usage`: the last `dayCount` local
  * days of the site's time zone, today included, with costs in USD as well.
@@ -67,7 +66,7 @@ export function usageSummary(
   const report = usage.report(site.id, days);
   const withUsd = <T extends { cost_picousd: number }>(row: T) => ({
     ...row,
-    cost_usd: row.cost_picousd / PICO_PER_USD,
+    cost_usd: picoUsdToUsd(row.cost_picousd),
   });
   return {
     site: site.id,

@@ -1,7 +1,7 @@
 import type { ProviderId, TokenUsage } from "../providers/types.ts";
 import { defaultPriceBook, type ModelPrice, type PriceBook, type PriceTier } from "./prices.ts";
 
-export { picoUsdToUsd } from "./units.ts";
+export { picoUsdToUsd } from "./money.ts";
 
 /**
  * What one request costs, in integer pico-USD (1e-12 USD). A rate in µUSD per

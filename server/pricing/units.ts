@@ -4,6 +4,8 @@
  * tokens × rate is a cost in pico-USD, exactly, with integer arithmetic.
  */
 
+import { PICO_USD_PER_USD, RATE_UNITS_PER_USD_PER_MILLION } from "./money.ts";
+
 /**
  * A float this close (relatively) to an integer is that integer plus float noise.
  * Doubles carry ~1e-16 relative error per operation; 1e-9 absorbs that with a wide
@@ -11,12 +13,10 @@
  */
 export const FLOAT_NOISE_RELATIVE = 1e-9;
 
-/** USD per token → µUSD per million tokens. */
-export const UNITS_PER_USD_PER_TOKEN = 1e12;
+/** USD per token → µUSD per million tokens (the same number as pico-USD per token). */
+export const UNITS_PER_USD_PER_TOKEN = PICO_USD_PER_USD;
 /** USD per million tokens → µUSD per million tokens. */
-export const UNITS_PER_USD_PER_MILLION = 1e6;
-
-export const PICO_USD_PER_USD = 1e12;
+export const UNITS_PER_USD_PER_MILLION = RATE_UNITS_PER_USD_PER_MILLION;
 
 export interface UnitConversion {
   /** The integer unit count; never below the true price. */
@@ -49,9 +49,4 @@ export function usdPerTokenToUnits(usdPerToken: number): UnitConversion {
 
 export function usdPerMillionToUnits(usdPerMillion: number): UnitConversion {
   return toIntegerUnits(usdPerMillion, UNITS_PER_USD_PER_MILLION);
-}
-
-/** pico-USD → USD as a JS number (division of exact integers is correctly rounded). */
-export function picoUsdToUsd(picoUsd: number): number {
-  return picoUsd / PICO_USD_PER_USD;
 }

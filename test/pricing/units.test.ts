@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  picoUsdToUsd,
   toIntegerUnits,
   usdPerMillionToUnits,
   usdPerTokenToUnits,
@@ -34,10 +33,5 @@ describe("price units", () => {
   it("rejects negative and non-finite prices", () => {
     expect(() => usdPerTokenToUnits(-1e-6)).toThrow(RangeError);
     expect(() => usdPerTokenToUnits(Number.NaN)).toThrow(RangeError);
-  });
-
-  it("turns pico-USD into USD", () => {
-    expect(picoUsdToUsd(2850000)).toBe(2.85e-6);
-    expect(picoUsdToUsd(0)).toBe(0);
   });
 });

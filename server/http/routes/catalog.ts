@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import type { PolicyStore } from "../../budget/policy.ts";
 import { type UsageReports, usageSummary } from "../../ledger/usage.ts";
+import { rateToUsdPerMillion } from "../../pricing/money.ts";
 import type { ProviderRegistry } from "../../providers/registry.ts";
 import { PROVIDER_IDS } from "../../providers/types.ts";
 import type { ModelCatalog } from "../../routing/catalog.ts";
@@ -32,8 +33,8 @@ export function modelsRoute(
         model: info.model,
         context_window: info.contextWindow,
         max_output_tokens: info.maxOutputTokens,
-        input_usd_per_million: info.inputPrice / 1e6,
-        output_usd_per_million: info.outputPrice / 1e6,
+        input_usd_per_million: rateToUsdPerMillion(info.inputPrice),
+        output_usd_per_million: rateToUsdPerMillion(info.outputPrice),
         ...(all ? { allowed: allowed(info.id) } : {}),
       }));
     res.json({ object: "list", data: models });

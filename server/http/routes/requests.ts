@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import type { Db } from "../../ledger/db.ts";
+import { picoUsdToUsd } from "../../pricing/money.ts";
 import { context } from "../context.ts";
 import { sendError } from "../errors.ts";
 
@@ -115,7 +116,7 @@ export function requestsRoute(db: Db) {
       output_tokens: row.output_tokens,
       cache_read_tokens: row.cache_read_tokens,
       reasoning_tokens: row.reasoning_tokens,
-      cost_usd: row.cost_picousd / 1e12,
+      cost_usd: picoUsdToUsd(row.cost_picousd),
       priced: row.priced === 1,
       usage_source: row.usage_source,
       latency_ms: row.latency_ms,
