@@ -2,6 +2,7 @@ import { type BudgetChoice, chooseWithinBudget } from "../budget/choose.ts";
 import type { BudgetGuard, CapBreach } from "../budget/guard.ts";
 import type { EffectivePolicy, PolicyStore } from "../budget/policy.ts";
 import type { RequestLedger } from "../ledger/requests.ts";
+import { formatUsd } from "../pricing/money.ts";
 import type { ProviderId } from "../providers/types.ts";
 import { Refusal } from "../refusal.ts";
 import type { Planner, RouteTarget } from "../routing/planner.ts";
@@ -121,8 +122,6 @@ export function admit(deps: AdmissionDeps, request: AdmissionRequest): BudgetCho
 }
 
 export function budgetExhausted(breach: CapBreach, policy: EffectivePolicy, now: number): Refusal {
-  const usd = (pico: number) =>
-    pico === 0 ? "$0" : `$${(pico / 1e12).toFixed(pico < 1e10 ? 4 : 2)}`;
   const names = {
     day: "daily",
     month: "monthly",
@@ -132,11 +131,11 @@ export function budgetExhausted(breach: CapBreach, policy: EffectivePolicy, now:
   let message: string;
   let retryAfterSeconds: number | undefined;
   if (breach.resetsAt === null) {
-    message = `This request could cost more than the ${names[breach.scope]} ceiling of ${usd(breach.capPicoUsd)}; ask for a shorter answer or a cheaper model.`;
+    message = `This request could cost more than the ${names[breach.scope]} ceiling of ${formatUsd(breach.capPicoUsd)}; ask for a shorter answer or a cheaper model.`;
   } else {
     const resetsAt = new Date(breach.resetsAt).toISOString();
     retryAfterSeconds = Math.max(1, Math.ceil((breach.resetsAt - now) / 1000));
-    message = `The ${names[breach.scope]} spend cap of ${usd(breach.capPicoUsd)} is reached (${usd(breach.usedPicoUsd)} used); it resets at ${resetsAt} (${policy.timezone} calendar).`;
+    message = `The ${names[breach.scope]} spend cap of ${formatUsd(breach.capPicoUsd)} is reached (${formatUsd(breach.usedPicoUsd)} used); it resets at ${resetsAt} (${policy.timezone} calendar).`;
   }
   return new Refusal("budget_exhausted", message, {
     details: {

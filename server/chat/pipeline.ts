@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { picoUsdToUsd } from "../pricing/money.ts";
 import { ProviderError } from "../providers/errors.ts";
 import { Refusal } from "../refusal.ts";
 import type { Dialer, OpenedRoute } from "../routing/dialer.ts";
@@ -85,7 +86,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       degraded: choice.degradedFrom !== null,
       degraded_from: choice.degradedFrom,
       max_tokens_lowered_from: choice.loweredFrom,
-      reserved_usd: choice.reservedPicoUsd / 1e12,
+      reserved_usd: picoUsdToUsd(choice.reservedPicoUsd),
     });
     tally = await relay(route, sink, deadline, clock, {
       requestId: input.requestId,

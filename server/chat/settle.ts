@@ -1,13 +1,12 @@
 import type { BudgetChoice } from "../budget/choose.ts";
 import type { SettledRequest } from "../ledger/requests.ts";
+import { picoUsdToUsd, usdToPicoUsd } from "../pricing/money.ts";
 import type { ProviderId, TokenUsage } from "../providers/types.ts";
 import { ZERO_USAGE } from "../providers/types.ts";
 import type { OpenedRoute } from "../routing/dialer.ts";
 import type { ChatSink, UsageFinalEvent } from "./events.ts";
 import type { Tally } from "./relay.ts";
 import { settleUsage } from "./usage.ts";
-
-const PICO_PER_USD = 1e12;
 
 export interface PriceQuote {
   costPicoUsd: number;
@@ -56,9 +55,7 @@ export async function settleChat(
     ? deps.price(opened.provider, opened.model, usage)
     : { costPicoUsd: 0, priced: true };
   const providerCostPicoUsd =
-    tally.providerCostUsd === undefined
-      ? undefined
-      : Math.round(tally.providerCostUsd * PICO_PER_USD);
+    tally.providerCostUsd === undefined ? undefined : usdToPicoUsd(tally.providerCostUsd);
   await deps.settle(input.requestId, {
     status: tally.status,
     provider: opened.provider,
@@ -90,7 +87,7 @@ export async function settleChat(
     cache_read_tokens: usage.cacheReadTokens,
     cache_write_tokens: usage.cacheWriteTokens,
     reasoning_tokens: usage.reasoningTokens,
-    cost_usd: quote.costPicoUsd / PICO_PER_USD,
+    cost_usd: picoUsdToUsd(quote.costPicoUsd),
     cost_picousd: quote.costPicoUsd,
     priced: quote.priced,
     usage_source: source,
