@@ -26,8 +26,8 @@ interface PendingSignature {
 }
 
 /**
- * Verifies the site signature of DESIGN.md on every /v1 request, in two steps
- * around the body read (raw-body.ts):
+ * Verifies the site signature (docs/wire-format.md, "Signing") on every /v1
+ * request, in two steps around the body read (raw-body.ts):
  * - `headers`, before the body: the four headers are present and well formed,
  *   the site is known and the timestamp within the window. A request that
  *   fails here is refused without its body being buffered (what is left of it

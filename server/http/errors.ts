@@ -17,7 +17,7 @@ export class GatewayError extends Error {
   }
 }
 
-/** The JSON error envelope of DESIGN.md: {"error":{"code","message","request_id"}}. */
+/** The JSON error envelope of docs/wire-format.md: {"error":{"code","message","request_id"}}. */
 export function sendError(
   res: Response,
   status: number,

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
- * The request signature of DESIGN.md ("Trust between the parts"):
+ * The request signature (docs/wire-format.md, "Signing", with a test vector):
  * v1=hex(HMAC-SHA256(secret, METHOD \n PATH \n TIMESTAMP \n NONCE \n hex(SHA-256(body)))).
  */
 export const SIGNATURE_HEADERS = {

@@ -39,7 +39,7 @@ describe("the plugin's PHP", () => {
     expect(failures).toEqual([]);
   });
 
-  it("signs the test vector of DESIGN.md", async () => {
+  it("signs the test vector of docs/wire-format.md", async () => {
     const signature = await runPhpWithSigner(
       signerFile,
       'echo Sluice\\Signer::signature("secret", "GET", "/v1/usage", "1700000000", "abcdefghijklmnop", "");',
