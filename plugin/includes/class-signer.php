@@ -1,6 +1,6 @@
 <?php
 /**
- * The request signature of the gateway (DESIGN.md, "Trust between the parts"):
+ * The request signature of the gateway (docs/wire-format.md, "Signing"):
  *
  *   X-Sluice-Signature: v1=hex( HMAC-SHA256( secret,
  *       METHOD \n PATH \n TIMESTAMP \n NONCE \n hex( SHA-256( raw body ) ) ) )
