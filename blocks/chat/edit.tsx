@@ -3,7 +3,7 @@ import type { BlockEditProps } from "@wordpress/blocks";
 import { PanelBody, RangeControl, TextareaControl, TextControl } from "@wordpress/components";
 import { useEffect } from "@wordpress/element";
 import { __ } from "@wordpress/i18n";
-import type { ChatAttributes } from "./attributes";
+import { ATTRIBUTE_DEFAULTS, type ChatAttributes } from "./attributes";
 import { editorBlockIds, generateBlockId } from "./editor/block-id";
 import { ModelPicker, useGatewayModels } from "./editor/model-picker";
 import { ChatPreview } from "./editor/preview";
@@ -95,7 +95,7 @@ export default function Edit({
             max={Math.max(maxAnswer, maxTokens)}
             step={16}
             withInputField
-            onChange={(next) => setAttributes({ maxTokens: next ?? 512 })}
+            onChange={(next) => setAttributes({ maxTokens: next ?? ATTRIBUTE_DEFAULTS.maxTokens })}
           />
         </PanelBody>
       </InspectorControls>

@@ -25,7 +25,11 @@ final class Block_Locator {
 	/** Synced patterns inside synced patterns, at most this deep. */
 	private const MAX_DEPTH = 8;
 
-	/** block.json's defaults (docs/wordpress-contract.md), for when the block type is not registered. */
+	/**
+	 * A copy of block.json's defaults for when the block type is not registered (no
+	 * build); otherwise defaults() reads block.json's own. test/plugin/block-attributes.test.ts
+	 * keeps this copy equal to blocks/chat/block.json.
+	 */
 	private const DEFAULTS = array(
 		'blockId'      => '',
 		'title'        => 'Ask us anything',
