@@ -2,8 +2,8 @@ import { type BudgetChoice, chooseWithinBudget } from "../budget/choose.ts";
 import type { BudgetGuard, CapBreach } from "../budget/guard.ts";
 import type { EffectivePolicy, PolicyStore } from "../budget/policy.ts";
 import type { RequestLedger } from "../ledger/requests.ts";
+import type { WorstCase } from "../pricing/cost.ts";
 import { formatUsd } from "../pricing/money.ts";
-import type { ProviderId } from "../providers/types.ts";
 import { Refusal } from "../refusal.ts";
 import type { Planner, RouteTarget } from "../routing/planner.ts";
 
@@ -13,12 +13,7 @@ export interface AdmissionDeps {
   policies: PolicyStore;
   budget: BudgetGuard;
   /** The most a call can cost: all input uncached, the full answer length. */
-  worstCase: (
-    provider: ProviderId,
-    model: string,
-    inputTokens: number,
-    maxTokens: number,
-  ) => number;
+  worstCase: WorstCase;
   /** Runs `work` in one SQLite write transaction. */
   transaction: <T>(work: () => T) => T;
 }

@@ -59,6 +59,14 @@ export function costOf(
   return { costPicoUsd, ...selection };
 }
 
+/** A worst-case price function, bound to a price book: what admission reserves and the planner ranks by. */
+export type WorstCase = (
+  provider: ProviderId,
+  model: string,
+  inputTokens: number,
+  maxTokens: number,
+) => number;
+
 /**
  * The most a request can cost before it runs, for reservations: every input token
  * at the higher of the input and cache-write rates, the full output budget at the

@@ -1,3 +1,4 @@
+import type { WorstCase } from "../pricing/cost.ts";
 import type { ProviderId } from "../providers/types.ts";
 import { Refusal } from "../refusal.ts";
 import type { ModelCatalog, ModelInfo } from "./catalog.ts";
@@ -16,12 +17,7 @@ export interface PlannerOptions {
   /** Whether the gateway has a key for a provider. */
   isConfigured: (provider: ProviderId) => boolean;
   /** The most a call can cost (pricing's worst case: the one reservations use). */
-  worstCase: (
-    provider: ProviderId,
-    model: string,
-    inputTokens: number,
-    maxTokens: number,
-  ) => number;
+  worstCase: WorstCase;
 }
 
 /**
