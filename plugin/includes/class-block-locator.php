@@ -46,7 +46,7 @@ final class Block_Locator {
 	public function locate( int $post_id, string $block_id ): array|WP_Error {
 		$post = get_post( $post_id );
 		if ( ! $post instanceof WP_Post || ! $this->is_public( $post ) ) {
-			return new WP_Error( 'sluice_post_not_found', __( 'This chat is not on a published page.', 'sluice' ), array( 'status' => 404 ) );
+			return Error_Codes::wp_error( Error_Codes::SLUICE_POST_NOT_FOUND, __( 'This chat is not on a published page.', 'sluice' ) );
 		}
 		if ( '' === $block_id ) {
 			return $this->block_not_found();
@@ -56,7 +56,7 @@ final class Block_Locator {
 			return $this->block_not_found();
 		}
 		if ( self::BLOCK_NAME !== $block['blockName'] ) {
-			return new WP_Error( 'sluice_not_chat_block', __( 'This block is not a chat.', 'sluice' ), array( 'status' => 403 ) );
+			return Error_Codes::wp_error( Error_Codes::SLUICE_NOT_CHAT_BLOCK, __( 'This block is not a chat.', 'sluice' ) );
 		}
 		return array_merge( $this->defaults(), is_array( $block['attrs'] ) ? $block['attrs'] : array() );
 	}
@@ -68,7 +68,7 @@ final class Block_Locator {
 	}
 
 	private function block_not_found(): WP_Error {
-		return new WP_Error( 'sluice_block_not_found', __( 'This chat no longer exists on the page. Reload the page.', 'sluice' ), array( 'status' => 404 ) );
+		return Error_Codes::wp_error( Error_Codes::SLUICE_BLOCK_NOT_FOUND, __( 'This chat no longer exists on the page. Reload the page.', 'sluice' ) );
 	}
 
 	/**

@@ -107,11 +107,10 @@ final class Chat_Route {
 	public static function validate_messages( $value, $request, $param ): bool|WP_Error {
 		foreach ( is_array( $value ) ? $value : array() as $index => $message ) {
 			if ( is_array( $message ) && 'system' === ( $message['role'] ?? null ) ) {
-				return new WP_Error(
-					'sluice_system_message',
+				return Error_Codes::wp_error(
+					Error_Codes::SLUICE_SYSTEM_MESSAGE,
 					/* translators: %d: position of the message, from 0. */
-					sprintf( __( 'messages[%d]: system messages come from the block\'s settings, never from the browser.', 'sluice' ), $index ),
-					array( 'status' => 400 )
+					sprintf( __( 'messages[%d]: system messages come from the block\'s settings, never from the browser.', 'sluice' ), $index )
 				);
 			}
 		}
@@ -121,7 +120,7 @@ final class Chat_Route {
 	public function handle( WP_REST_Request $request ): WP_REST_Response|WP_Error {
 		$mode = $this->settings->streaming_mode();
 		if ( 'off' === $mode ) {
-			return new WP_Error( 'sluice_chat_off', __( 'Chat is switched off on this site.', 'sluice' ), array( 'status' => 403 ) );
+			return Error_Codes::wp_error( Error_Codes::SLUICE_CHAT_OFF, __( 'Chat is switched off on this site.', 'sluice' ) );
 		}
 
 		$messages = $this->conversation( (array) $request['messages'] );
@@ -144,14 +143,11 @@ final class Chat_Route {
 		}
 		$wait    = $this->rate_limiter->hit( $visitor, $this->settings->rate_limit_per_minute() );
 		if ( $wait > 0 ) {
-			$error = new WP_Error(
-				'sluice_rate_limited',
+			$error = Error_Codes::wp_error(
+				Error_Codes::SLUICE_RATE_LIMITED,
 				/* translators: %d: seconds to wait. */
 				sprintf( _n( 'Too many messages. Please wait %d second and try again.', 'Too many messages. Please wait %d seconds and try again.', $wait, 'sluice' ), $wait ),
-				array(
-					'status'      => 429,
-					'retry_after' => $wait,
-				)
+				array( 'retry_after' => $wait )
 			);
 			return Gateway_Errors::response( $error, array( 'Retry-After' => (string) $wait ) );
 		}
@@ -199,7 +195,7 @@ final class Chat_Route {
 	}
 
 	private function bad_input( string $message ): WP_Error {
-		return new WP_Error( 'sluice_invalid_request', $message, array( 'status' => 400 ) );
+		return Error_Codes::wp_error( Error_Codes::SLUICE_INVALID_REQUEST, $message );
 	}
 
 	/**

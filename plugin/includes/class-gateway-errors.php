@@ -6,6 +6,7 @@
  * sluice_unavailable. The public chat route words them for visitors
  * (for_visitor()): the gateway's message may name a provider's masked key, an
  * internal address, a cap's amount or the allowlist, so only administrators see it.
+ * The codes and their statuses are Error_Codes' (contract/error-codes.ts).
  *
  * @package Sluice
  */
@@ -21,19 +22,18 @@ final class Gateway_Errors {
 
 	/** The gateway could not be reached (connection refused, timeout, cut before the status line). */
 	public static function unavailable( string $detail = '' ): WP_Error {
-		$data = array( 'status' => 502 );
+		$data = array();
 		if ( '' !== $detail && current_user_can( 'manage_options' ) ) {
 			// Why, for admins only: visitors see the plain sentence.
 			$data['detail'] = $detail;
 		}
-		return new WP_Error( 'sluice_unavailable', __( 'Chat is unavailable right now.', 'sluice' ), $data );
+		return Error_Codes::wp_error( Error_Codes::SLUICE_UNAVAILABLE, __( 'Chat is unavailable right now.', 'sluice' ), $data );
 	}
 
 	public static function not_configured(): WP_Error {
-		return new WP_Error(
-			'sluice_not_configured',
-			__( 'Chat is not set up yet: the site needs its gateway URL, site id and secret.', 'sluice' ),
-			array( 'status' => 503 )
+		return Error_Codes::wp_error(
+			Error_Codes::SLUICE_NOT_CONFIGURED,
+			__( 'Chat is not set up yet: the site needs its gateway URL, site id and secret.', 'sluice' )
 		);
 	}
 
@@ -64,7 +64,7 @@ final class Gateway_Errors {
 		if ( array_key_exists( 'resets_at', $error ) && ( is_string( $error['resets_at'] ) || null === $error['resets_at'] ) ) {
 			$data['resets_at'] = $error['resets_at'];
 		}
-		return new WP_Error( 'sluice_gateway_' . ( '' !== $code ? $code : 'error' ), $message, $data );
+		return new WP_Error( '' !== $code ? Error_Codes::GATEWAY_PREFIX . $code : Error_Codes::SLUICE_GATEWAY_ERROR, $message, $data );
 	}
 
 	/**
@@ -93,8 +93,8 @@ final class Gateway_Errors {
 	 * @param mixed  $scope  A spend cap's scope (day, month, visitor_day, request).
 	 */
 	private static function visitor_message( string $code, int $status, mixed $scope ): string {
-		$bare = str_starts_with( $code, 'sluice_gateway_' ) ? substr( $code, strlen( 'sluice_gateway_' ) ) : $code;
-		if ( 'budget_exhausted' === $bare ) {
+		$bare = str_starts_with( $code, Error_Codes::GATEWAY_PREFIX ) ? substr( $code, strlen( Error_Codes::GATEWAY_PREFIX ) ) : $code;
+		if ( Error_Codes::BUDGET_EXHAUSTED === $bare ) {
 			return match ( $scope ) {
 				'day'         => __( 'This site\'s chat budget is used up for today.', 'sluice' ),
 				'month'       => __( 'This site\'s chat budget is used up for this month.', 'sluice' ),
@@ -103,10 +103,10 @@ final class Gateway_Errors {
 				default       => __( 'This chat has used up its budget for now.', 'sluice' ),
 			};
 		}
-		if ( 'provider_rate_limited' === $bare ) {
+		if ( Error_Codes::PROVIDER_RATE_LIMITED === $bare ) {
 			return __( 'The AI service is busy. Please try again in a moment.', 'sluice' );
 		}
-		if ( 413 === $status || in_array( $bare, array( 'context_length_exceeded', 'body_too_large' ), true ) ) {
+		if ( 413 === $status || in_array( $bare, array( Error_Codes::CONTEXT_LENGTH_EXCEEDED, Error_Codes::BODY_TOO_LARGE ), true ) ) {
 			return __( 'The conversation is too long for this chat.', 'sluice' );
 		}
 		if ( 429 === $status ) {

@@ -68,11 +68,11 @@ final class Settings_Route {
 		}
 		$url = Settings::normalize_url( (string) $value );
 		if ( null === $url ) {
-			return new WP_Error( 'rest_invalid_param', __( 'The gateway URL must start with http:// or https://.', 'sluice' ), array( 'status' => 400 ) );
+			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, __( 'The gateway URL must start with http:// or https://.', 'sluice' ) );
 		}
 		$refusal = '' === $url ? null : Gateway_Address::refusal( $url );
 		if ( null !== $refusal ) {
-			return new WP_Error( 'rest_invalid_param', $refusal, array( 'status' => 400 ) );
+			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, $refusal );
 		}
 		return true;
 	}
@@ -90,7 +90,7 @@ final class Settings_Route {
 		$secret = trim( (string) $value );
 		if ( '' !== $secret && strlen( $secret ) < Settings::MIN_SECRET_LENGTH ) {
 			/* translators: %d: minimum number of characters. */
-			return new WP_Error( 'rest_invalid_param', sprintf( __( 'The secret must be at least %d characters, as the gateway printed it.', 'sluice' ), Settings::MIN_SECRET_LENGTH ), array( 'status' => 400 ) );
+			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, sprintf( __( 'The secret must be at least %d characters, as the gateway printed it.', 'sluice' ), Settings::MIN_SECRET_LENGTH ) );
 		}
 		return true;
 	}

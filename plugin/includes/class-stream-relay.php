@@ -128,7 +128,7 @@ final class Stream_Relay implements Stream_Source {
 			// The gateway went away mid-answer: end the stream as the wire format ends a failure.
 			$error = array(
 				'type'    => 'error',
-				'code'    => 'gateway_stream_cut',
+				'code'    => Error_Codes::GATEWAY_STREAM_CUT,
 				'message' => __( 'The answer was cut off: the chat gateway stopped responding.', 'sluice' ),
 			);
 			$output->write( 'event: error' . "\n" . 'data: ' . wp_json_encode( $error ) . "\n\n" . "data: [DONE]\n\n" );

@@ -38,7 +38,7 @@ final class Test_Connection_Route {
 		$latency = (int) round( ( microtime( true ) - $started ) * 1000 );
 
 		if ( is_wp_error( $answer ) ) {
-			if ( 'sluice_unavailable' !== $answer->get_error_code() ) {
+			if ( Error_Codes::SLUICE_UNAVAILABLE !== $answer->get_error_code() ) {
 				return $this->report( false, 0, $answer->get_error_code(), $answer->get_error_message(), $latency );
 			}
 			$data = (array) $answer->get_error_data();
@@ -48,7 +48,7 @@ final class Test_Connection_Route {
 		}
 		if ( ! $answer->ok() ) {
 			$error = Gateway_Errors::from_gateway( $answer->status, $answer->body );
-			$code  = substr( $error->get_error_code(), strlen( 'sluice_gateway_' ) );
+			$code  = substr( $error->get_error_code(), strlen( Error_Codes::GATEWAY_PREFIX ) );
 			return $this->report( false, $answer->status, $code, $this->advice( $answer->status, $code, $error->get_error_message() ), $latency );
 		}
 		$list   = $answer->json();
@@ -67,9 +67,9 @@ final class Test_Connection_Route {
 		if ( 401 === $status ) {
 			return match ( $code ) {
 				/* translators: %s: the gateway's own message. */
-				'unknown_site' => sprintf( __( 'The gateway does not know this site id (%s). Register it with: sluice site add <id>.', 'sluice' ), $gateway_message ),
+				Error_Codes::UNKNOWN_SITE => sprintf( __( 'The gateway does not know this site id (%s). Register it with: sluice site add <id>.', 'sluice' ), $gateway_message ),
 				/* translators: %s: the gateway's own message. */
-				'timestamp_out_of_window' => sprintf( __( 'The clocks of this server and the gateway disagree (%s).', 'sluice' ), $gateway_message ),
+				Error_Codes::TIMESTAMP_OUT_OF_WINDOW => sprintf( __( 'The clocks of this server and the gateway disagree (%s).', 'sluice' ), $gateway_message ),
 				/* translators: %s: the gateway's own message. */
 				default => sprintf( __( 'The gateway refused the signature: check the site id and secret (%s).', 'sluice' ), $gateway_message ),
 			};
