@@ -1,9 +1,15 @@
+import type { GatewayErrorCode } from "../contract/error-codes.ts";
+
+/** Names only codes of the contract's table (which gives each its HTTP status). */
+type GatewayCodes<Code extends GatewayErrorCode> = Code;
+
 /**
  * Why the gateway will not (or cannot) run a request, in domain terms: the
- * planner, the budget and the admission throw these; only http/ decides which
- * HTTP status each code gets. Imports nothing, so every layer may use it.
+ * planner, the budget and the admission throw these; only http/ gives each
+ * code its HTTP status, from contract/error-codes.ts. Imports only the
+ * contract, so every layer may use it.
  */
-export type RefusalCode =
+export type RefusalCode = GatewayCodes<
   | "unknown_model"
   | "provider_not_configured"
   | "invalid_request"
@@ -11,7 +17,8 @@ export type RefusalCode =
   | "no_route"
   | "model_not_allowed"
   | "budget_exhausted"
-  | "ledger_unavailable";
+  | "ledger_unavailable"
+>;
 
 export class Refusal extends Error {
   override name = "Refusal";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { PolicyJson } from "../../contract/policy.ts";
 import { capPicoUsdToUsd, usdToPicoUsd } from "../pricing/money.ts";
 import { isTimeZone } from "./periods.ts";
 import type { Policy } from "./policy.ts";
@@ -40,16 +41,6 @@ export const policyInputSchema = z.strictObject({
 });
 
 export type PolicyInput = z.infer<typeof policyInputSchema>;
-
-export interface PolicyJson {
-  day_usd: number | null;
-  month_usd: number | null;
-  visitor_day_usd: number | null;
-  request_usd: number | null;
-  models: string[] | null;
-  soft_threshold: number | null;
-  timezone: string | null;
-}
 
 /** Applies input to a policy: absent fields keep their value, null clears them. */
 export function applyPolicyInput(policy: Policy, input: PolicyInput): Policy {

@@ -1,19 +1,8 @@
+import type { CapStatus } from "../../contract/policy.ts";
 import { capPicoUsdToUsd, picoUsdToUsd } from "../pricing/money.ts";
 import type { BudgetGuard } from "./guard.ts";
 import { periodsAt } from "./periods.ts";
 import type { EffectivePolicy } from "./policy.ts";
-
-export interface CapStatus {
-  period: string;
-  settled_usd: number;
-  reserved_usd: number;
-  cap_usd: number | null;
-  /** Share of the cap used (settled + reserved), null without a cap. */
-  used_fraction: number | null;
-  /** Past the soft threshold: the admin screen shows a warning. */
-  warning: boolean;
-  resets_at: string;
-}
 
 /**
  * Spend today and this month against the caps, in the site's time zone: the

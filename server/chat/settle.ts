@@ -1,10 +1,11 @@
+import type { UsageFinalEvent } from "../../contract/events.ts";
 import type { BudgetChoice } from "../budget/choose.ts";
 import type { SettledRequest } from "../ledger/requests.ts";
 import { picoUsdToUsd, usdToPicoUsd } from "../pricing/money.ts";
 import type { ProviderId, TokenUsage } from "../providers/types.ts";
 import { ZERO_USAGE } from "../providers/types.ts";
 import type { OpenedRoute } from "../routing/dialer.ts";
-import type { ChatSink, UsageFinalEvent } from "./events.ts";
+import type { ChatSink } from "./events.ts";
 import type { Tally } from "./relay.ts";
 import { settleUsage } from "./usage.ts";
 

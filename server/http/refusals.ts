@@ -1,21 +1,11 @@
 import type { Response } from "express";
+import { ERROR_CODES } from "../../contract/error-codes.ts";
 import type { Refusal, RefusalCode } from "../refusal.ts";
 import { sendError } from "./errors.ts";
 
-/** The HTTP status of each domain refusal: the one place it is decided. */
-const STATUS: Record<RefusalCode, number> = {
-  unknown_model: 400,
-  invalid_request: 400,
-  context_length_exceeded: 400,
-  model_not_allowed: 403,
-  budget_exhausted: 429,
-  provider_not_configured: 503,
-  no_route: 503,
-  ledger_unavailable: 503,
-};
-
+/** The HTTP status of a domain refusal: its code's in the contract's table. */
 export function refusalStatus(code: RefusalCode): number {
-  return STATUS[code];
+  return ERROR_CODES[code].status;
 }
 
 /** Answers a refusal with its status, envelope (message and details) and Retry-After. */

@@ -1,5 +1,13 @@
 import type { ServerResponse } from "node:http";
-import type { ChatSink, ErrorEvent, UsageFinalEvent, UsageStartEvent } from "../chat/events.ts";
+import {
+  type BufferedAnswer,
+  type ContentEvent,
+  DONE_DATA,
+  type ErrorEvent,
+  type UsageFinalEvent,
+  type UsageStartEvent,
+} from "../../contract/events.ts";
+import type { ChatSink } from "../chat/events.ts";
 import { publicMessage } from "./public-errors.ts";
 import { SseWriter } from "./sse.ts";
 
@@ -37,7 +45,8 @@ export class StreamingSink implements ChatSink {
   }
 
   content(text: string, provider: string): Promise<void> | undefined {
-    return this.#send(JSON.stringify({ type: "content", data: text, provider }));
+    const event: ContentEvent = { type: "content", data: text, provider };
+    return this.#send(JSON.stringify(event));
   }
 
   fail(event: ErrorEvent): Promise<void> | undefined {
@@ -46,22 +55,13 @@ export class StreamingSink implements ChatSink {
 
   finish(event: UsageFinalEvent): void {
     if (!this.#writer) throw new Error("the stream has not started");
-    this.#writer.end([{ data: JSON.stringify(event), event: "usage_final" }, { data: "[DONE]" }]);
+    this.#writer.end([{ data: JSON.stringify(event), event: "usage_final" }, { data: DONE_DATA }]);
   }
 
   #send(data: string, event?: string): Promise<void> | undefined {
     if (!this.#writer) throw new Error("the stream has not started");
     return this.#writer.send(data, event);
   }
-}
-
-export interface BufferedAnswer {
-  request_id: string;
-  provider: string;
-  model: string;
-  content: string;
-  finish_reason: string | null;
-  usage: Omit<UsageFinalEvent, "type" | "request_id" | "provider" | "model">;
 }
 
 /** Collects a chat into the one JSON object of buffered mode; `error` is already the public one. */

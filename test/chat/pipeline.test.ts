@@ -2,12 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type {
-  ChatSink,
-  ErrorEvent,
-  UsageFinalEvent,
-  UsageStartEvent,
-} from "../../server/chat/events.ts";
+import type { ErrorEvent, UsageFinalEvent, UsageStartEvent } from "../../contract/events.ts";
+import type { ChatSink } from "../../server/chat/events.ts";
 import { runChat } from "../../server/chat/pipeline.ts";
 import { loadConfig } from "../../server/config.ts";
 import { createLogger } from "../../server/logger.ts";

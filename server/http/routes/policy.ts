@@ -1,4 +1,5 @@
 import type { Request, Response } from "express";
+import type { PolicySnapshot } from "../../../contract/policy.ts";
 import type { BudgetGuard } from "../../budget/guard.ts";
 import { combinePolicies, looserThanOperator, type PolicyStore } from "../../budget/policy.ts";
 import { applyPolicyInput, policyInputSchema, policyToJson } from "../../budget/policy-json.ts";
@@ -15,7 +16,7 @@ import { GatewayError, sendError } from "../errors.ts";
  * operator's (400 naming each looser field otherwise).
  */
 export function policyRoutes(policies: PolicyStore, guard: BudgetGuard) {
-  const snapshot = (siteId: string) => {
+  const snapshot = (siteId: string): PolicySnapshot => {
     const operator = policies.get(siteId, "operator");
     const site = policies.get(siteId, "site");
     const effective = combinePolicies(operator, site);
