@@ -1,5 +1,6 @@
 import apiFetch from "@wordpress/api-fetch";
 import { __ } from "@wordpress/i18n";
+import type { PolicyJson, PolicyReport } from "../../../contract/policy";
 
 /** GET/POST /wp-json/sluice/v1/settings (docs/wordpress-contract.md). The secret is never read back. */
 export interface SluiceSettings {
@@ -82,41 +83,11 @@ export async function errorMessage(error: unknown): Promise<string> {
   return __("Something went wrong. Please try again.", "sluice");
 }
 
-/** One layer of the spend policy (GET/POST /wp-json/sluice/v1/policy); null: nothing at this layer. */
-export interface PolicyLayer {
-  day_usd: number | null;
-  month_usd: number | null;
-  visitor_day_usd: number | null;
-  request_usd: number | null;
-  models: string[] | null;
-  soft_threshold: number | null;
-  timezone: string | null;
-}
-
-/** Spend of one period (today, this month) against its cap. */
-export interface CapStatus {
-  period: string;
-  settled_usd: number;
-  reserved_usd: number;
-  cap_usd: number | null;
-  used_fraction: number | null;
-  warning: boolean;
-  resets_at: string;
-}
-
-/** GET/POST /wp-json/sluice/v1/policy. */
-export interface PolicyReport {
-  site: string;
-  operator: PolicyLayer;
-  site_policy: PolicyLayer;
-  effective: PolicyLayer;
-  spend: { today: CapStatus; month: CapStatus };
-  /** WordPress's time zone as an IANA name (null for a fractional UTC offset). */
-  wordpress_timezone: string | null;
-}
+/** The spend policy's JSON (GET/POST /wp-json/sluice/v1/policy) is the contract's. */
+export type { CapStatus, PolicyJson, PolicyReport } from "../../../contract/policy";
 
 /** What a Save may send: null clears a field of the site's layer; a null `timezone` means WordPress's. */
-export type PolicyChanges = Partial<PolicyLayer>;
+export type PolicyChanges = Partial<PolicyJson>;
 
 /** One model of GET /wp-json/sluice/v1/models?all=1. */
 export interface CatalogModel {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import type { PolicyLayer, PolicyReport } from "../lib/api";
+import type { PolicyJson, PolicyReport } from "../lib/api";
 import { changesFromDraft, draftFromPolicy, parseUsd } from "../lib/policy-draft";
 
-const empty: PolicyLayer = {
+const empty: PolicyJson = {
   day_usd: null,
   month_usd: null,
   visitor_day_usd: null,
@@ -13,7 +13,7 @@ const empty: PolicyLayer = {
 };
 
 function report(
-  site: Partial<PolicyLayer>,
+  site: Partial<PolicyJson>,
   wordpress: string | null = "Europe/Paris",
 ): PolicyReport {
   const status = {

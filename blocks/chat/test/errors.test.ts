@@ -49,6 +49,15 @@ describe("classifyHttpFailure", () => {
     ).toBe("budget");
   });
 
+  test("only the table's budget code is a budget refusal, not a code that looks like one", () => {
+    for (const code of ["sluice_gateway_spend_cap_reached", "cap_exceeded", "budget_warning"]) {
+      expect(classifyHttpFailure(429, wpError(code, 429), null).kind, code).toBe("rate_limited");
+    }
+    expect(
+      classifyHttpFailure(403, wpError("sluice_gateway_model_not_allowed", 403), null).kind,
+    ).toBe("misconfigured");
+  });
+
   test("502 / 503 / 504 and unknown bodies are 'unavailable'", () => {
     expect(classifyHttpFailure(502, wpError("sluice_unavailable", 502), null).kind).toBe(
       "unavailable",
@@ -102,6 +111,13 @@ describe("classifyStreamError", () => {
     const failure = classifyStreamError("provider_stream_error");
     expect(failure.kind).toBe("interrupted");
     expect(describeFailure(failure).retryable).toBe(true);
+  });
+
+  test("a budget code in a frame is a budget refusal; any other code an interruption", () => {
+    expect(classifyStreamError("budget_exhausted").kind).toBe("budget");
+    expect(classifyStreamError("sluice_gateway_budget_exhausted").kind).toBe("budget");
+    expect(classifyStreamError("budget_warning").kind).toBe("interrupted");
+    expect(classifyStreamError("gateway_stream_cut").kind).toBe("interrupted");
   });
 });
 

@@ -1,4 +1,9 @@
 import { __, _n, sprintf } from "@wordpress/i18n";
+import {
+  type ErrorCode,
+  type GatewayErrorCode,
+  RELAYED_GATEWAY_PREFIX,
+} from "../../../contract/error-codes";
 
 /**
  * Why a question got no (complete) answer, as the visitor needs to know it. Built from
@@ -34,15 +39,23 @@ export interface ChatFailure {
   resetsAt?: string;
 }
 
-const GATEWAY_PREFIX = "sluice_gateway_";
-
 /** The gateway's own code, without the plugin's `sluice_gateway_` prefix. */
 export function gatewayCode(code: string): string {
-  return code.startsWith(GATEWAY_PREFIX) ? code.slice(GATEWAY_PREFIX.length) : code;
+  return code.startsWith(RELAYED_GATEWAY_PREFIX) ? code.slice(RELAYED_GATEWAY_PREFIX.length) : code;
 }
 
+/** The gateway's codes for a reached spend cap (contract/error-codes.ts). */
+const BUDGET_CODES: readonly string[] = ["budget_exhausted"] satisfies GatewayErrorCode[];
+/** The gateway's codes for a conversation too long for the model or the gateway. */
+const TOO_LONG_CODES: readonly string[] = [
+  "context_length_exceeded",
+  "body_too_large",
+] satisfies GatewayErrorCode[];
+const PROVIDER_BUSY: GatewayErrorCode = "provider_rate_limited";
+const CHAT_OFF: ErrorCode = "sluice_chat_off";
+
 function isBudgetCode(code: string): boolean {
-  return /budget|spend_cap|cap_reached|cap_exceeded/.test(code);
+  return BUDGET_CODES.includes(code);
 }
 
 /** Retry-After as seconds: either delta-seconds or an HTTP date. */
@@ -129,15 +142,15 @@ export function classifyHttpFailure(
     };
   }
   if (status === 429) {
-    return { kind: bare === "provider_rate_limited" ? "provider_busy" : "rate_limited", ...base };
+    return { kind: bare === PROVIDER_BUSY ? "provider_busy" : "rate_limited", ...base };
   }
   if (status === 403) {
     // Only the plugin's own switch turns the chat off; other refusals (a model outside the
     // allowlist, a block that is not a chat) are the site's settings.
-    return { kind: code === "sluice_chat_off" ? "switched_off" : "misconfigured", ...base };
+    return { kind: code === CHAT_OFF ? "switched_off" : "misconfigured", ...base };
   }
   if (status === 404) return { kind: "not_found", ...base };
-  if (status === 413 || bare === "context_length_exceeded" || bare === "body_too_large") {
+  if (status === 413 || TOO_LONG_CODES.includes(bare)) {
     return { kind: "too_long", ...base };
   }
   if (status === 400 || status === 401) return { kind: "rejected", ...base };

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../../../contract/error-codes";
 import { looksBuffered, ReadLog } from "./buffering";
 import { type ChatFailure, classifyHttpFailure, classifyStreamError } from "./errors";
 import type { HistoryMessage } from "./history";
@@ -40,6 +41,9 @@ export interface TransportDeps {
   /** A monotonic clock in ms (performance.now in the browser). */
   now: () => number;
 }
+
+/** WordPress's refusal of a stale or bad X-WP-Nonce: the request goes again as a visitor. */
+const NONCE_REFUSED: ErrorCode = "rest_cookie_invalid_nonce";
 
 const defaultDeps = (): TransportDeps => ({
   fetch: (input, init) => globalThis.fetch(input, init),
@@ -108,7 +112,7 @@ export async function requestAnswer(
     if (response.status === 403 && request.nonce) {
       const body = await readJson(response.clone());
       const code = (body as { code?: unknown } | undefined)?.code;
-      if (code === "rest_cookie_invalid_nonce") {
+      if (code === NONCE_REFUSED) {
         nonceRejected = true;
         response = await post(request, false, signal, deps);
       }

@@ -1,37 +1,24 @@
+import {
+  DONE_DATA,
+  type BufferedAnswer as GatewayBufferedAnswer,
+  type ContentEvent as GatewayContentEvent,
+  type UsageFinalEvent as GatewayUsageFinalEvent,
+  type UsageStartEvent as GatewayUsageStartEvent,
+  type ErrorEvent as StreamErrorEvent,
+} from "../../../contract/events";
+
 /**
- * The in-band events of wire format v1 as the browser sees them (docs/wire-format.md).
- * Only the fields the Chat block uses are typed; extra fields are allowed and ignored.
+ * The in-band events of wire format v1 as the browser reads them: the shapes of
+ * contract/events.ts, but any field the Chat block does not check may be missing
+ * (an older or a newer gateway); extra fields are allowed and ignored.
  */
+type AsRead<Event extends { type: string }> = Pick<Event, "type"> & Partial<Omit<Event, "type">>;
 
-export interface UsageStartEvent {
-  type: "usage_start";
-  request_id?: string;
-  provider?: string;
-  model?: string;
-}
+export type UsageStartEvent = AsRead<GatewayUsageStartEvent>;
 
-export interface ContentEvent {
-  type: "content";
-  data: string;
-}
+export type ContentEvent = Pick<GatewayContentEvent, "type" | "data">;
 
-export interface StreamErrorEvent {
-  type: "error";
-  code: string;
-  message: string;
-}
-
-export interface UsageFinalEvent {
-  type: "usage_final";
-  request_id?: string;
-  output_tokens?: number;
-  cost_usd?: number;
-  finish_reason?: string | null;
-  /** Gateway time from receiving the request to settling it. */
-  latency_ms?: number;
-  /** Gateway time from receiving the request to the first content. */
-  ttfc_ms?: number | null;
-}
+export type UsageFinalEvent = AsRead<GatewayUsageFinalEvent>;
 
 /** The `data: [DONE]` frame that closes a stream. */
 export interface DoneEvent {
@@ -52,12 +39,11 @@ export type WireEvent =
   | DoneEvent
   | MalformedEvent;
 
-/** The buffered answer (`"stream": false`). */
-export interface BufferedAnswer {
-  content: string;
-  finish_reason?: string | null;
-  usage?: Omit<UsageFinalEvent, "type">;
-}
+/** The buffered answer (`"stream": false`): only `content` is checked. */
+export type BufferedAnswer = Pick<GatewayBufferedAnswer, "content"> &
+  Partial<Pick<GatewayBufferedAnswer, "finish_reason">> & {
+    usage?: Partial<GatewayBufferedAnswer["usage"]>;
+  };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -68,7 +54,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * client does not know (a newer gateway may add some), so callers can skip it.
  */
 export function parseWireData(data: string): WireEvent | undefined {
-  if (data === "[DONE]") return { type: "done" };
+  if (data === DONE_DATA) return { type: "done" };
   let payload: unknown;
   try {
     payload = JSON.parse(data);
