@@ -1,35 +1,6 @@
+import type { PolicyJson, PolicySnapshot } from "../../contract/policy.ts";
 import { signedHeaders } from "../../server/http/signature.ts";
 import { readState } from "./state.ts";
-
-/** One layer of the site's spend policy, as GET/PUT /v1/policy writes it. */
-export interface PolicyLayer {
-  day_usd: number | null;
-  month_usd: number | null;
-  visitor_day_usd: number | null;
-  request_usd: number | null;
-  models: string[] | null;
-  soft_threshold: number | null;
-  timezone: string | null;
-}
-
-/** Spend in one period against its cap (the gateway's CapStatus). */
-export interface CapStatusJson {
-  period: string;
-  settled_usd: number;
-  reserved_usd: number;
-  cap_usd: number | null;
-  used_fraction: number | null;
-  warning: boolean;
-  resets_at: string;
-}
-
-export interface PolicySnapshot {
-  site: string;
-  operator: PolicyLayer;
-  site_policy: PolicyLayer;
-  effective: PolicyLayer;
-  spend: { today: CapStatusJson; month: CapStatusJson };
-}
 
 /**
  * A request to the gateway's /v1/policy signed as the suite's site, straight from the
@@ -64,6 +35,6 @@ export function gatewayPolicy(): Promise<PolicySnapshot> {
 }
 
 /** Sets the site's layer (every field given; null clears it) with PUT /v1/policy. */
-export function putGatewayPolicy(layer: PolicyLayer): Promise<PolicySnapshot> {
+export function putGatewayPolicy(layer: PolicyJson): Promise<PolicySnapshot> {
   return policyRequest("PUT", JSON.stringify(layer));
 }

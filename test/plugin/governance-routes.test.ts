@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PolicyReport } from "../../contract/policy.ts";
 import { EMPTY_POLICY } from "../../server/budget/policy.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 import { type PluginSite, startPluginSite } from "./support/site.ts";
@@ -13,35 +14,6 @@ let tap: GatewayTap;
 let site: PluginSite;
 
 const USD = 1e12;
-
-interface CapStatus {
-  period: string;
-  settled_usd: number;
-  reserved_usd: number;
-  cap_usd: number | null;
-  used_fraction: number | null;
-  warning: boolean;
-  resets_at: string;
-}
-
-interface PolicyJson {
-  day_usd: number | null;
-  month_usd: number | null;
-  visitor_day_usd: number | null;
-  request_usd: number | null;
-  models: string[] | null;
-  soft_threshold: number | null;
-  timezone: string | null;
-}
-
-interface PolicyAnswer {
-  site: string;
-  operator: PolicyJson;
-  site_policy: PolicyJson;
-  effective: PolicyJson;
-  spend: { today: CapStatus; month: CapStatus };
-  wordpress_timezone: string | null;
-}
 
 interface WpError {
   code: string;
@@ -126,7 +98,7 @@ describe("GET/POST /sluice/v1/policy", () => {
     setOperator({ dayCapPicoUsd: 5 * USD, monthCapPicoUsd: 50 * USD });
     const response = await policy();
     expect(response.status).toBe(200);
-    const answer = (await response.json()) as PolicyAnswer;
+    const answer = (await response.json()) as PolicyReport;
     expect(answer).toMatchObject({
       site: gateway.siteId,
       operator: { day_usd: 5, month_usd: 50, models: null },
@@ -153,7 +125,7 @@ describe("GET/POST /sluice/v1/policy", () => {
     };
     const saved = await policy(wanted);
     expect(saved.status).toBe(200);
-    const answer = (await saved.json()) as PolicyAnswer;
+    const answer = (await saved.json()) as PolicyReport;
     expect(answer.site_policy).toEqual({ ...wanted, timezone: "Europe/Paris" });
     expect(answer.effective).toEqual({ ...wanted, timezone: "Europe/Paris" });
     expect(answer.operator).toMatchObject({ day_usd: 5, month_usd: 50, timezone: null });
@@ -169,7 +141,7 @@ describe("GET/POST /sluice/v1/policy", () => {
     });
     expect(put.headers["x-sluice-signature"]).toMatch(/^v1=[0-9a-f]{64}$/);
 
-    const read = (await (await policy()).json()) as PolicyAnswer;
+    const read = (await (await policy()).json()) as PolicyReport;
     expect(read.site_policy).toEqual(answer.site_policy);
     expect(gateway.services.policies.get(gateway.siteId, "site")).toMatchObject({
       dayCapPicoUsd: 2 * USD,
@@ -180,21 +152,21 @@ describe("GET/POST /sluice/v1/policy", () => {
     // null clears a field at the site's level; other fields keep their value.
     const cleared = (await (
       await policy({ models: null, request_usd: null })
-    ).json()) as PolicyAnswer;
+    ).json()) as PolicyReport;
     expect(cleared.site_policy).toMatchObject({ models: null, request_usd: null, day_usd: 2 });
   });
 
   it("keeps a time zone the admin chose, and goes back to WordPress's on null", async () => {
     resetPolicies();
-    const chosen = (await (await policy({ timezone: "Asia/Tokyo" })).json()) as PolicyAnswer;
+    const chosen = (await (await policy({ timezone: "Asia/Tokyo" })).json()) as PolicyReport;
     expect(chosen.site_policy.timezone).toBe("Asia/Tokyo");
     const from = tap.exchanges.length;
-    const other = (await (await policy({ day_usd: 3 })).json()) as PolicyAnswer;
+    const other = (await (await policy({ day_usd: 3 })).json()) as PolicyReport;
     expect(other.site_policy).toMatchObject({ day_usd: 3, timezone: "Asia/Tokyo" });
     const put = parseHttpMessage(Buffer.concat(tap.exchanges.at(-1)?.sent ?? []));
     expect(sentSince(from).at(-1)).toBe("PUT /v1/policy HTTP/1.1");
     expect(JSON.parse(put.body.toString("utf8"))).toEqual({ day_usd: 3 });
-    const back = (await (await policy({ timezone: null })).json()) as PolicyAnswer;
+    const back = (await (await policy({ timezone: null })).json()) as PolicyReport;
     expect(back.site_policy.timezone).toBe("Europe/Paris");
   });
 
@@ -441,7 +413,7 @@ describe("the soft-threshold notice in wp-admin", () => {
   it("warns on admin pages past the threshold, from a cache, not a gateway call per page", async () => {
     resetPolicies();
     const cookie = await site.logIn();
-    const status = (await (await policy({ timezone: null })).json()) as PolicyAnswer;
+    const status = (await (await policy({ timezone: null })).json()) as PolicyReport;
     const spent = status.spend.today.settled_usd + status.spend.today.reserved_usd;
     expect(spent).toBeGreaterThan(0);
 
@@ -450,7 +422,7 @@ describe("the soft-threshold notice in wp-admin", () => {
     expect(await adminPage(cookie, "index.php")).not.toContain("sluice-spend-notice");
 
     // 85% of the cap: a warning on every admin page, without asking the gateway again.
-    const saved = (await (await policy({ day_usd: spent / 0.85 })).json()) as PolicyAnswer;
+    const saved = (await (await policy({ day_usd: spent / 0.85 })).json()) as PolicyReport;
     expect(saved.spend.today.warning).toBe(true);
     const from = tap.exchanges.length;
     const dashboard = await adminPage(cookie, "index.php");
