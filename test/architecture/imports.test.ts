@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
  * Each file belongs to one part; a part may import itself, the parts listed in
  * RULES, the contract and the shared leaves (the contract imports only itself).
  * Listed exceptions are the known breaks, each with the reason it is still there.
+ * Any part may import contract/ at the repository's root, which imports nothing.
  */
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -246,5 +247,25 @@ describe("server import rules (server/README.md)", () => {
 
   it("refuses a folder that has no rule", () => {
     expect(() => partOf("plugins/hook.ts")).toThrow(/plugins\/ has no import rule/);
+  });
+});
+
+describe("contract/ (the wire contract at the repository's root, issue 14 item 1)", () => {
+  // Everyone may import it: the gateway, the blocks (bundled for the browser), test/ and
+  // e2e/. So it imports nothing: no package, no built-in, not even another contract file.
+  const files = listTsFiles(join(REPO_ROOT, "contract")).map((path) => ({
+    path,
+    text: readFileSync(path, "utf8"),
+  }));
+
+  it("imports nothing", () => {
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    const imports = files.flatMap((file) =>
+      importsOf(file).map(
+        ({ specifier, line }) =>
+          `${relative(REPO_ROOT, file.path).split(sep).join("/")}:${line} imports "${specifier}"`,
+      ),
+    );
+    expect(imports).toEqual([]);
   });
 });
