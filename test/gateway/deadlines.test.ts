@@ -130,8 +130,8 @@ describe("a provider that stalls after its first bytes", () => {
 
   it("answers a buffered request that stalls with upstream_stalled, and bills it", async () => {
     const response = await gateway.request("/v1/chat", { body: { ...ask, stream: false } });
-    // A failure after the provider's stream opened is a 502 in buffered mode, whatever its code.
-    expect(response.status).toBe(502);
+    // A buffered answer carries the failure's own status: 504 for a stall.
+    expect(response.status).toBe(504);
     const body = (await response.json()) as { error: { code: string; request_id: string } };
     expect(body.error.code).toBe("upstream_stalled");
     const row = await settled(gateway, body.error.request_id);

@@ -1,4 +1,5 @@
 import type { Request, Response } from "express";
+import { ERROR_CODES, isErrorCode } from "../../../contract/error-codes.ts";
 import { type ChatDeps, runChat } from "../../chat/pipeline.ts";
 import { type ChatRequest, chatRequestSchema, describeIssues } from "../../chat/schema.ts";
 import type { Logger } from "../../logger.ts";
@@ -104,7 +105,10 @@ export function chatRoute(options: ChatRouteOptions) {
     }
     if (sink instanceof BufferedSink && !res.headersSent) {
       if (sink.error) {
-        sendError(res, 502, sink.error.code, sink.error.message, requestId);
+        // The failure's own status (504 for a stall or the length limit), else 502.
+        const { code } = sink.error;
+        const status = (isErrorCode(code) ? ERROR_CODES[code].status : null) ?? 502;
+        sendError(res, status, code, sink.error.message, requestId);
       } else {
         res.status(200).json(sink.answer);
       }
