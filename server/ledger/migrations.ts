@@ -124,4 +124,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN error_message TEXT;
   `,
+  // Direct mode: the origins whose pages may read a site's direct chats across origins (CORS).
+  `
+  CREATE TABLE site_origins (
+    site_id TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    PRIMARY KEY (site_id, origin)
+  ) WITHOUT ROWID;
+  CREATE INDEX site_origins_origin ON site_origins (origin);
+  `,
 ];

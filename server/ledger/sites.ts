@@ -9,6 +9,23 @@ export interface SiteSummary {
 }
 
 const SITE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** More origins than any site needs: the list is read on every cross-origin request. */
+const MAX_ORIGINS = 20;
+
+/**
+ * Whether a string is an origin as a browser writes it in the Origin header:
+ * http or https, the host in lower case (punycode), no default port, no path
+ * and no trailing slash (`https://blog.example`, `http://127.0.0.1:8080`).
+ */
+export function isSerializedOrigin(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+}
 
 export class SiteError extends Error {
   override name = "SiteError";
@@ -31,11 +48,13 @@ export class SiteStore {
   readonly #vault: Vault;
   readonly #secrets = new Map<string, { sealed: string; secret: string }>();
   readonly #select;
+  readonly #originListed;
 
   constructor(db: Db, vault: Vault) {
     this.#db = db;
     this.#vault = vault;
     this.#select = db.prepare("SELECT secret_sealed FROM sites WHERE id = ?");
+    this.#originListed = db.prepare("SELECT 1 FROM site_origins WHERE origin = ? LIMIT 1").pluck();
   }
 
   add(id: string, secret: string = newSecret()): string {
@@ -66,6 +85,42 @@ export class SiteStore {
       .run(this.#vault.seal(secret, slotOf(id)), Date.now(), id);
     if (result.changes === 0) throw new SiteError(`no site "${id}"`);
     return secret;
+  }
+
+  /**
+   * Replaces the origins whose pages may read the site's direct chats from
+   * another origin (CORS); none: same-origin only. Returns them as stored.
+   */
+  setOrigins(id: string, origins: readonly string[]): string[] {
+    const unique = [...new Set(origins)].sort();
+    const bad = unique.filter((origin) => !isSerializedOrigin(origin));
+    if (bad.length > 0) {
+      throw new SiteError(
+        `not an origin: ${bad.join(", ")} (write it as a browser sends it: https://blog.example, lower case, no path, no trailing slash, no default port)`,
+      );
+    }
+    if (unique.length > MAX_ORIGINS) {
+      throw new SiteError(`at most ${MAX_ORIGINS} origins per site`);
+    }
+    this.#db.transaction(() => {
+      if (!this.#select.get(id)) throw new SiteError(`no site "${id}"`);
+      this.#db.prepare("DELETE FROM site_origins WHERE site_id = ?").run(id);
+      const insert = this.#db.prepare("INSERT INTO site_origins (site_id, origin) VALUES (?, ?)");
+      for (const origin of unique) insert.run(id, origin);
+    })();
+    return unique;
+  }
+
+  origins(id: string): string[] {
+    return this.#db
+      .prepare("SELECT origin FROM site_origins WHERE site_id = ? ORDER BY origin")
+      .pluck()
+      .all(id) as string[];
+  }
+
+  /** Whether any site lists the origin (a preflight does not say which site it is for). */
+  isListedOrigin(origin: string): boolean {
+    return this.#originListed.get(origin) !== undefined;
   }
 
   list(): SiteSummary[] {
