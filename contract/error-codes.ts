@@ -53,6 +53,14 @@ export const ERROR_CODES = {
   signature_invalid: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
   nonce_reused: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
 
+  // The gateway: the chat ticket of direct mode (http/ticket-auth.ts). The browser reads these.
+  ticket_missing: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
+  ticket_invalid: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
+  ticket_expired: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
+  ticket_reused: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
+  ticket_body_mismatch: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
+  origin_mismatch: { status: 401, emitter: "gateway", visitorMaySeeMessage: false },
+
   // The gateway: domain refusals (server/refusal.ts).
   unknown_model: { status: 400, emitter: "gateway", visitorMaySeeMessage: false },
   context_length_exceeded: { status: 400, emitter: "gateway", visitorMaySeeMessage: false },

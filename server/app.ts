@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { signatureChecks } from "./http/auth.ts";
 import { assignRequestId, context } from "./http/context.ts";
+import { directCors } from "./http/cors.ts";
 import { GatewayError, sendError } from "./http/errors.ts";
 import { readRawBody } from "./http/raw-body.ts";
 import { sendRefusal } from "./http/refusals.ts";
@@ -8,6 +9,7 @@ import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
 import { requestsRoute } from "./http/routes/requests.ts";
+import { ticketChecks } from "./http/ticket-auth.ts";
 import type { Logger } from "./logger.ts";
 import { Refusal } from "./refusal.ts";
 import type { Services } from "./services.ts";
@@ -52,17 +54,33 @@ export function createApp(services: Services, logger: Logger): express.Express {
     readRawBody(config.maxBodyBytes),
     signature.body,
   ];
+  const chat = chatRoute({
+    deps: services.chat,
+    inflight: services.inflight,
+    streaming: config.streaming,
+    maxInputChars: config.maxInputChars,
+    keepAliveMs: config.keepAliveMs,
+    logger,
+  });
+  app.post("/v1/chat", ...signed, chat);
+
+  // Direct mode: the visitor's browser posts the chat itself, with a ticket
+  // WordPress issued in place of the signature (checked on the headers before
+  // the body is read, then the sealed body opened with it), and reads the
+  // answers, worded for visitors. The same chat as /v1/chat from there on. No
+  // other route takes a ticket.
+  const ticket = ticketChecks({ sites: services.sites, nonces: services.nonces, logger });
+  const cors = directCors((origin) => services.sites.isListedOrigin(origin));
+  app.options("/v1/direct/chat", cors.preflight);
   app.post(
-    "/v1/chat",
-    ...signed,
-    chatRoute({
-      deps: services.chat,
-      inflight: services.inflight,
-      streaming: config.streaming,
-      maxInputChars: config.maxInputChars,
-      keepAliveMs: config.keepAliveMs,
-      logger,
-    }),
+    "/v1/direct/chat",
+    assignRequestId,
+    cors.headers,
+    ticket.visitorFacing,
+    ticket.headers,
+    readRawBody(config.maxBodyBytes),
+    ticket.body,
+    chat,
   );
   app.get(
     "/v1/models",

@@ -2,7 +2,7 @@ import { pino } from "pino";
 
 /**
  * The gateway's structured logger (JSON lines on stdout). Secrets never reach
- * it: signature headers and keys are redacted wherever they appear.
+ * it: signature and ticket headers and keys are redacted wherever they appear.
  */
 export function createLogger(level: string) {
   return pino({
@@ -13,6 +13,7 @@ export function createLogger(level: string) {
         "headers.authorization",
         'headers["x-api-key"]',
         'headers["x-sluice-signature"]',
+        'headers["x-sluice-ticket"]',
         "apiKey",
         "secret",
         "*.apiKey",

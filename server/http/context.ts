@@ -8,6 +8,12 @@ export interface RequestContext {
   receivedAt: number;
   /** Set by the signature check. */
   siteId: string;
+  /**
+   * Set on a route the visitor's browser calls itself (direct mode): every
+   * refusal is then answered with a fixed sentence for its code
+   * (visitor-errors.ts), and its own words are handed here, for the log.
+   */
+  visitorFacing?: (refusal: { status: number; code: string; message: string }) => void;
 }
 
 export function context(res: Response): RequestContext {

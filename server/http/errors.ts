@@ -1,4 +1,6 @@
 import type { Response } from "express";
+import type { RequestContext } from "./context.ts";
+import { visitorMessage } from "./visitor-errors.ts";
 
 /** A failure the gateway answers with its own HTTP status and error envelope. */
 export class GatewayError extends Error {
@@ -17,7 +19,11 @@ export class GatewayError extends Error {
   }
 }
 
-/** The JSON error envelope of docs/wire-format.md: {"error":{"code","message","request_id"}}. */
+/**
+ * The JSON error envelope of docs/wire-format.md: {"error":{"code","message","request_id"}}.
+ * On a route a visitor's browser calls itself, the message is the code's fixed
+ * sentence for visitors, and the one given goes to the route's log.
+ */
 export function sendError(
   res: Response,
   status: number,
@@ -28,8 +34,14 @@ export function sendError(
   details: Record<string, unknown> = {},
 ): void {
   if (res.headersSent) return;
+  const visitorFacing = (res.locals as Partial<RequestContext>).visitorFacing;
+  let shown = message;
+  if (visitorFacing) {
+    visitorFacing({ status, code, message });
+    shown = visitorMessage(code);
+  }
   res
     .status(status)
     .set(headers)
-    .json({ error: { code, message, request_id: requestId, ...details } });
+    .json({ error: { code, message: shown, request_id: requestId, ...details } });
 }

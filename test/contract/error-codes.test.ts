@@ -117,8 +117,8 @@ describe("the gateway's maps come from the table", () => {
           });
         }
       }
-      // http/auth.ts refuses with 401 through a local refuse("code", …).
-      if (file.endsWith(path.join("http", "auth.ts"))) {
+      // http/auth.ts and http/ticket-auth.ts refuse with 401 through a local refuse("code", …).
+      if (["auth.ts", "ticket-auth.ts"].some((name) => file.endsWith(path.join("http", name)))) {
         expect(text).toMatch(/sendError\(res, 401, code,/);
         for (const match of text.matchAll(/refuse\(\s*"(\w+)"/g)) {
           found.push({ file: path.relative(repoRoot, file), code: match[1] ?? "", status: 401 });
