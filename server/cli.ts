@@ -12,9 +12,10 @@ import { spendAgainstCaps } from "./budget/report.ts";
 import { describeIssues } from "./chat/schema.ts";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { signedHeaders } from "./http/signature.ts";
+import { issueTicket } from "./http/ticket.ts";
 import { openDatabase } from "./ledger/db.ts";
 import { DatabaseInUseError } from "./ledger/lock.ts";
-import { SiteError, SiteStore } from "./ledger/sites.ts";
+import { isSerializedOrigin, SiteError, SiteStore } from "./ledger/sites.ts";
 import { UsageReports, usageSummary } from "./ledger/usage.ts";
 import { formatUsdFixed } from "./pricing/money.ts";
 import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
@@ -29,7 +30,10 @@ Usage:
   sluice site add <id> [--secret-file PATH | --secret - | --secret S]
                                             register a site; prints its shared secret
                                             (a new random one unless given; "-" reads stdin)
-  sluice site list                          list registered sites
+  sluice site list                          list registered sites (and their origins)
+  sluice site set-origins <id> [origin …]   the origins (https://blog.example) whose pages may
+                                            read the site's direct chats from another origin
+                                            (CORS); none: same-origin pages only
   sluice site rotate-secret <id> [--secret-file PATH | --secret - | --secret S]
                                             give a site a new secret; prints it
   sluice policy set <site> [--day-usd N] [--month-usd N] [--visitor-day-usd N]
@@ -41,6 +45,8 @@ Usage:
   sluice usage <site> [--days N] [--json]   spend by local day and by model (default 7 days)
   sluice sign <site> <METHOD> <path> [body]
                                             print signature headers as curl -H flags
+  sluice ticket <site> <origin> <body>      a direct-chat ticket and sealed body as curl flags
+                                            (for POST /v1/direct/chat)
   sluice key set <provider> [--value-file PATH | --value K]
                                             store a provider API key in the encrypted vault
                                             (reads the key from stdin without either, or with --value -)
@@ -90,10 +96,21 @@ export async function main(argv: string[]): Promise<number> {
         console.log(sites.rotateSecret(name, await secretFromFlags(values, "secret")));
         return 0;
       }
+      if (action === "set-origins" && name) {
+        const origins = sites.setOrigins(name, positionals.slice(3));
+        console.log(
+          origins.length > 0
+            ? `${name}: pages of ${origins.join(", ")} may read its direct chats`
+            : `${name}: no other origin may read its direct chats (same-origin pages only)`,
+        );
+        return 0;
+      }
       if (action === "list") {
         for (const site of sites.list()) {
+          const origins = sites.origins(site.id);
           console.log(
-            `${site.id}\tcreated ${new Date(site.createdAt).toISOString()}\tsecret rotated ${new Date(site.secretRotatedAt).toISOString()}`,
+            `${site.id}\tcreated ${new Date(site.createdAt).toISOString()}\tsecret rotated ${new Date(site.secretRotatedAt).toISOString()}` +
+              (origins.length > 0 ? `\torigins ${origins.join(",")}` : ""),
           );
         }
         return 0;
@@ -157,6 +174,28 @@ export async function main(argv: string[]): Promise<number> {
         Object.entries(headers)
           .map(([name, value]) => `-H${name}:${value}`)
           .join(" "),
+      );
+      return 0;
+    }
+    if (command === "ticket") {
+      const [, siteId, origin, body] = positionals;
+      if (!siteId || !origin || body === undefined)
+        throw new UsageError("usage: sluice ticket <site> <origin> <body>");
+      if (!isSerializedOrigin(origin))
+        throw new UsageError(
+          `not an origin: ${origin} (as a browser sends it: https://blog.example)`,
+        );
+      const secret = new SiteStore(db, vault).secretFor(siteId);
+      if (secret === undefined)
+        throw new UsageError(`no site "${siteId}"; add it with: sluice site add ${siteId}`);
+      const { ticket, requestBody } = issueTicket({ siteId, secret, origin, body });
+      console.log(
+        [
+          `-HX-Sluice-Ticket:${ticket}`,
+          `-HOrigin:${origin}`,
+          "-HContent-Type:application/json",
+          `-d${requestBody}`,
+        ].join(" "),
       );
       return 0;
     }

@@ -225,4 +225,49 @@ describe("sluice sign and sluice usage against a running gateway", () => {
     expect(sluice(gateway.dir, ["usage", gateway.siteId, "--days", "0"]).status).toBe(2);
     expect(sluice(gateway.dir, ["usage", "nosuch"]).status).toBe(2);
   });
+
+  it("lists a site's origins for CORS, and makes a ticket the direct route accepts", async () => {
+    const origin = "https://blog.example";
+    const set = sluice(gateway.dir, ["site", "set-origins", gateway.siteId, origin]);
+    expect(set.status).toBe(0);
+    expect(sluice(gateway.dir, ["site", "list"]).stdout).toMatch(
+      new RegExp(`^${gateway.siteId}\tcreated .*\torigins ${origin}$`, "m"),
+    );
+    const bad = sluice(gateway.dir, [
+      "site",
+      "set-origins",
+      gateway.siteId,
+      "https://blog.example/",
+    ]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("not an origin");
+
+    const body = JSON.stringify({ messages: [{ role: "user", content: "Hello" }], stream: false });
+    const made = sluice(gateway.dir, ["ticket", gateway.siteId, origin, body]);
+    expect(made.status).toBe(0);
+    // curl flags: -HName:value … -d<body>, separated by spaces.
+    const headers: Record<string, string> = {};
+    let requestBody = "";
+    for (const flag of made.stdout.trim().split(" ")) {
+      if (flag.startsWith("-d")) {
+        requestBody = flag.slice(2);
+        continue;
+      }
+      const [name, ...value] = flag.replace(/^-H/, "").split(":");
+      headers[name as string] = value.join(":");
+    }
+    expect(requestBody).not.toContain("Hello");
+    const response = await fetch(`${gateway.url}/v1/direct/chat`, {
+      method: "POST",
+      headers,
+      body: requestBody,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(((await response.json()) as { content: string }).content.length).toBeGreaterThan(0);
+
+    const cleared = sluice(gateway.dir, ["site", "set-origins", gateway.siteId]);
+    expect(cleared.stdout).toContain("same-origin pages only");
+    expect(sluice(gateway.dir, ["site", "list"]).stdout).not.toContain("origins");
+  });
 });
