@@ -30,7 +30,6 @@ const VISITOR_MESSAGES: Record<string, string> = {
   provider_not_configured: "the chat is unavailable right now; try again later",
   no_route: "the chat is unavailable right now; try again later",
   ledger_unavailable: "the chat is unavailable right now; try again shortly",
-  not_found: "no such chat route",
 };
 
 /** The sentence a visitor gets for a code on the direct route. */
