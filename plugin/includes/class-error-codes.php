@@ -34,6 +34,12 @@ final class Error_Codes {
 	public const INVALID_NONCE             = 'invalid_nonce';
 	public const SIGNATURE_INVALID         = 'signature_invalid';
 	public const NONCE_REUSED              = 'nonce_reused';
+	public const TICKET_MISSING            = 'ticket_missing';
+	public const TICKET_INVALID            = 'ticket_invalid';
+	public const TICKET_EXPIRED            = 'ticket_expired';
+	public const TICKET_REUSED             = 'ticket_reused';
+	public const TICKET_BODY_MISMATCH      = 'ticket_body_mismatch';
+	public const ORIGIN_MISMATCH           = 'origin_mismatch';
 	public const UNKNOWN_MODEL             = 'unknown_model';
 	public const CONTEXT_LENGTH_EXCEEDED   = 'context_length_exceeded';
 	public const MODEL_NOT_ALLOWED         = 'model_not_allowed';
@@ -85,6 +91,12 @@ final class Error_Codes {
 		'invalid_nonce'             => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'signature_invalid'         => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'nonce_reused'              => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
+		'ticket_missing'            => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
+		'ticket_invalid'            => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
+		'ticket_expired'            => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
+		'ticket_reused'             => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
+		'ticket_body_mismatch'      => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
+		'origin_mismatch'           => array( 'status' => 401, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'unknown_model'             => array( 'status' => 400, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'context_length_exceeded'   => array( 'status' => 400, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'model_not_allowed'         => array( 'status' => 403, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
