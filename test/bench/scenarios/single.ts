@@ -69,13 +69,16 @@ export const single: Scenario = {
     return {
       text,
       checks: [
+        // The owner's decision (Express and the official SDKs stay on the main route):
+        // ≤ 3.5 × the bare relay's, or ≤ 4 ms added; p99 ≤ 8 ms.
         ratioCheck(
-          "single: sluice added TTFC p50 ≤ 2.5 × relay's",
+          "single: sluice added TTFC p50 ≤ 3.5 × relay's or ≤ 4 ms",
           { name: "sluice", value: sluice?.addedTtfc.p50 },
           { name: "relay", value: relay?.addedTtfc.p50 },
-          2.5,
+          3.5,
+          4,
         ),
-        limitCheck("single: sluice added TTFC p99 ≤ 6 ms", sluice?.addedTtfc.p99, 6, "ms"),
+        limitCheck("single: sluice added TTFC p99 ≤ 8 ms", sluice?.addedTtfc.p99, 8, "ms"),
       ],
     };
   },
