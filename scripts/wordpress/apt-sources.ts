@@ -1,7 +1,21 @@
 import { existsSync, readFileSync } from "node:fs";
 
-/** Debian release whose `wordpress` package is recent enough (6.8 in trixie-security). */
-export const wordPressSuite = "trixie";
+/**
+ * Debian releases whose `wordpress` package is recent enough: trixie(-security) has
+ * 6.8 (the php -S stack), forky 7.1.3 and sid 7.1.4 (the production stack). Which
+ * revision each holds is whatever the archive serves that day: never pinned.
+ */
+export type CoreSuite = "trixie" | "forky" | "sid";
+
+/** The suite the php -S stack fetches WordPress from. */
+export const defaultCoreSuite: CoreSuite = "trixie";
+
+/** The pockets beside the main suite that each release has (sid has none). */
+const companionPockets: Record<CoreSuite, string[]> = {
+  trixie: ["-security", "-updates"],
+  forky: ["-security", "-updates"],
+  sid: [],
+};
 
 const systemSourcesFile = "/etc/apt/sources.list.d/debian.sources";
 const archiveKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
@@ -12,30 +26,34 @@ interface SourceStanza {
   signedBy: string | undefined;
 }
 
-const fallbackStanzas: SourceStanza[] = [
-  { uris: ["http://deb.debian.org/debian"], suites: [wordPressSuite], signedBy: archiveKeyring },
-  {
-    uris: ["http://deb.debian.org/debian-security"],
-    suites: [`${wordPressSuite}-security`],
-    signedBy: archiveKeyring,
-  },
-];
+function fallbackStanzas(suite: CoreSuite): SourceStanza[] {
+  const stanzas: SourceStanza[] = [
+    { uris: ["http://deb.debian.org/debian"], suites: [suite], signedBy: archiveKeyring },
+  ];
+  if (companionPockets[suite].includes("-security")) {
+    stanzas.push({
+      uris: ["http://deb.debian.org/debian-security"],
+      suites: [`${suite}-security`],
+      signedBy: archiveKeyring,
+    });
+  }
+  return stanzas;
+}
 
 /**
- * A private deb822 sources file for Debian trixie, derived from the system's own
+ * A private deb822 sources file for a Debian release, derived from the system's own
  * (same mirrors and keyring, suites renamed), so that a mirror or proxy set up on
  * the machine keeps working. The system's apt configuration is never changed.
  */
-export function trixieSources(systemSources = readSystemSources()): string {
+export function debianSources(suite: CoreSuite, systemSources = readSystemSources()): string {
   const parsed = systemSources === undefined ? [] : parseStanzas(systemSources);
   const renamed = parsed
-    .map((stanza) => ({ ...stanza, suites: renameSuites(stanza.suites) }))
+    .map((stanza) => ({ ...stanza, suites: renameSuites(stanza.suites, suite) }))
     .filter((stanza) => stanza.suites.length > 0 && stanza.uris.length > 0);
-  const hasSecurity = renamed.some((stanza) =>
-    stanza.suites.includes(`${wordPressSuite}-security`),
-  );
-  const hasMain = renamed.some((stanza) => stanza.suites.includes(wordPressSuite));
-  const stanzas = hasMain && hasSecurity ? renamed : fallbackStanzas;
+  const needsSecurity = companionPockets[suite].includes("-security");
+  const hasSecurity = renamed.some((stanza) => stanza.suites.includes(`${suite}-security`));
+  const hasMain = renamed.some((stanza) => stanza.suites.includes(suite));
+  const stanzas = hasMain && (hasSecurity || !needsSecurity) ? renamed : fallbackStanzas(suite);
   return stanzas.map(renderStanza).join("\n");
 }
 
@@ -65,12 +83,19 @@ function parseStanzas(text: string): SourceStanza[] {
   return stanzas;
 }
 
-/** bookworm → trixie, bookworm-security → trixie-security; drops backports and the like. */
-function renameSuites(suites: string[]): string[] {
+/**
+ * bookworm → forky, bookworm-security → forky-security; drops backports and the
+ * like, and the pockets the target release does not have (sid: all of them).
+ */
+function renameSuites(suites: string[], target: CoreSuite): string[] {
   const renamed = new Set<string>();
   for (const suite of suites) {
     const match = /^[a-z]+(-security|-updates)?$/.exec(suite);
-    if (match) renamed.add(`${wordPressSuite}${match[1] ?? ""}`);
+    if (!match) continue;
+    const pocket = match[1] ?? "";
+    if (pocket === "" || companionPockets[target].includes(pocket)) {
+      renamed.add(`${target}${pocket}`);
+    }
   }
   return [...renamed];
 }

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { trixieSources, wordPressSuite } from "./apt-sources.ts";
+import { type CoreSuite, debianSources, defaultCoreSuite } from "./apt-sources.ts";
 import { hasCommand, missingToolHint, run } from "./commands.ts";
 import { copyTree, publishTree, removeTree, uniqueSuffix } from "./files.ts";
 import { type Logger, timedStep } from "./log.ts";
@@ -30,17 +30,36 @@ const corePackages = [
   "libphp-phpmailer",
 ];
 
-/** Blocks built with @wordpress/scripts 28+ need 6.6+ (react-jsx-runtime); the project targets 6.8. */
-const minimumVersion = [6, 8];
+/**
+ * The oldest WordPress each suite may give. Blocks built with @wordpress/scripts 28+
+ * need 6.6+ (react-jsx-runtime); the php -S stack targets 6.8, the production stack 7.1.
+ */
+const minimumVersions: Record<CoreSuite, [number, number]> = {
+  trixie: [6, 8],
+  forky: [7, 1],
+  sid: [7, 1],
+};
+
+/** Where a suite's core tree is cached: trixie keeps the folder it always had. */
+export function coreCacheDir(cacheDir: string, suite: CoreSuite): string {
+  return path.join(
+    cacheDir,
+    suite === defaultCoreSuite ? "wordpress-core" : `wordpress-core-${suite}`,
+  );
+}
 
 export interface WordPressCore {
   dir: string;
   version: string;
 }
 
-/** Returns the cached WordPress core tree, fetching it from Debian trixie the first time. */
-export async function ensureWordPressCore(cacheDir: string, log: Logger): Promise<WordPressCore> {
-  const coreDir = path.join(cacheDir, "wordpress-core");
+/** Returns the cached WordPress core tree, fetching it from that Debian suite the first time. */
+export async function ensureWordPressCore(
+  cacheDir: string,
+  log: Logger,
+  suite: CoreSuite = defaultCoreSuite,
+): Promise<WordPressCore> {
+  const coreDir = coreCacheDir(cacheDir, suite);
   if (existsSync(path.join(coreDir, "wp-includes", "version.php"))) {
     const version = readCoreVersion(coreDir);
     log(`WordPress ${version} core: cached in ${coreDir}`);
@@ -55,16 +74,16 @@ export async function ensureWordPressCore(cacheDir: string, log: Logger): Promis
   const building = `${coreDir}.partial.${suffix}`;
   let version: string;
   try {
-    const debsDir = await downloadCorePackages(workDir, log);
+    const debsDir = await downloadCorePackages(workDir, suite, log);
     await timedStep(log, "Unpacking WordPress core", () =>
       unpackCore(debsDir, path.join(workDir, "unpacked"), building),
     );
     version = readCoreVersion(building);
     const [major = 0, minor = 0] = version.split(".").map(Number);
-    const [minimumMajor = 0, minimumMinor = 0] = minimumVersion;
+    const [minimumMajor, minimumMinor] = minimumVersions[suite];
     if (major < minimumMajor || (major === minimumMajor && minor < minimumMinor)) {
       throw new Error(
-        `Debian ${wordPressSuite} gave WordPress ${version}; ${minimumVersion.join(".")} or newer is needed`,
+        `Debian ${suite} gave WordPress ${version}; ${minimumMajor}.${minimumMinor} or newer is needed`,
       );
     }
     await publishTree(building, coreDir, path.join("wp-includes", "version.php"));
@@ -92,8 +111,12 @@ async function unpackCore(debsDir: string, unpacked: string, target: string): Pr
 }
 
 /** Fetches the .deb files with a private apt state; the system's apt setup is untouched. */
-async function downloadCorePackages(workDir: string, log: Logger): Promise<string> {
-  const sourcesFile = path.join(workDir, "trixie.sources");
+async function downloadCorePackages(
+  workDir: string,
+  suite: CoreSuite,
+  log: Logger,
+): Promise<string> {
+  const sourcesFile = path.join(workDir, `${suite}.sources`);
   const listsDir = path.join(workDir, "lists");
   const aptCacheDir = path.join(workDir, "apt-cache");
   const debsDir = path.join(workDir, "debs");
@@ -105,7 +128,7 @@ async function downloadCorePackages(workDir: string, log: Logger): Promise<strin
   }
   rmSync(debsDir, { recursive: true, force: true });
   mkdirSync(debsDir, { recursive: true });
-  writeFileSync(sourcesFile, trixieSources());
+  writeFileSync(sourcesFile, debianSources(suite));
   const aptOptions = [
     "-q",
     "-o",
@@ -123,13 +146,11 @@ async function downloadCorePackages(workDir: string, log: Logger): Promise<strin
   ];
   if (process.getuid?.() === 0) aptOptions.push("-o", "APT::Sandbox::User=root");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  await timedStep(log, `Fetching Debian ${wordPressSuite} package lists (about 10 MB)`, () =>
+  await timedStep(log, `Fetching Debian ${suite} package lists (about 10 MB)`, () =>
     run("apt-get", [...aptOptions, "update"], { env }),
   );
-  await timedStep(
-    log,
-    `Downloading WordPress core from Debian ${wordPressSuite} (about 18 MB)`,
-    () => run("apt-get", [...aptOptions, "download", ...corePackages], { cwd: debsDir, env }),
+  await timedStep(log, `Downloading WordPress core from Debian ${suite} (about 18 MB)`, () =>
+    run("apt-get", [...aptOptions, "download", ...corePackages], { cwd: debsDir, env }),
   );
   return debsDir;
 }

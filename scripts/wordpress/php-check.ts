@@ -1,8 +1,7 @@
 import { run } from "./commands.ts";
 
-/** PHP extensions the site needs, with the Debian package that brings each. */
-const requiredExtensions: Record<string, string> = {
-  pdo_sqlite: "php-sqlite3",
+/** PHP extensions every site needs, with the Debian package that brings each. */
+const commonExtensions: Record<string, string> = {
   curl: "php-curl",
   dom: "php-xml",
   mbstring: "php-mbstring",
@@ -11,8 +10,15 @@ const requiredExtensions: Record<string, string> = {
   zip: "php-zip",
 };
 
+/** The extension of each database WordPress can use here. */
+const databaseExtensions: Record<"sqlite" | "mysql", Record<string, string>> = {
+  sqlite: { pdo_sqlite: "php-sqlite3" },
+  mysql: { mysqli: "php-mysql" },
+};
+
 /** Fails with what to install when PHP or one of the extensions is missing. */
-export async function checkPhp(): Promise<string> {
+export async function checkPhp(database: "sqlite" | "mysql" = "sqlite"): Promise<string> {
+  const requiredExtensions = { ...databaseExtensions[database], ...commonExtensions };
   const { stdout } = await run("php", [
     "-r",
     'echo json_encode(["version" => PHP_VERSION, "extensions" => array_map("strtolower", get_loaded_extensions())]);',

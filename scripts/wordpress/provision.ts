@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { newSecret } from "../../server/ledger/sites.ts";
+import { type CoreSuite, defaultCoreSuite } from "./apt-sources.ts";
 import { ensureWordPressCore } from "./core.ts";
 import { copyTree, removeTree } from "./files.ts";
 import { type InstallConfig, runInstallPhase } from "./install-phases.ts";
@@ -28,7 +29,13 @@ import { findMainPluginFile } from "./plugin-source.ts";
 import { readRunning, stopWordPress } from "./server.ts";
 import { readSiteState, type SiteState, writeSiteState } from "./site-state.ts";
 import { ensureSqlitePlugin } from "./sqlite-plugin.ts";
-import { generateSalts, phpString, renderWpConfig } from "./wp-config.ts";
+import {
+  type DatabaseSettings,
+  generateSalts,
+  phpString,
+  renderWpConfig,
+  sqliteDatabase,
+} from "./wp-config.ts";
 
 export const pluginSlug = "sluice";
 const sqliteSlug = "sqlite-database-integration";
@@ -66,6 +73,13 @@ export interface ProvisionOptions {
   pageSlug?: string;
   /** Content of the page. Default: the Chat block, <!-- wp:sluice/chat /-->. */
   pageContent?: string;
+  /** The Debian release WordPress core comes from. Default trixie (6.8). */
+  coreSuite?: CoreSuite;
+  /**
+   * The database. Default SQLite (the drop-in). A MySQL/MariaDB server must be up
+   * while the site is provisioned; wiping its data is up to whoever runs it.
+   */
+  database?: DatabaseSettings;
   /** Wipe the site directory first (the caches are kept). Default false: update in place. */
   fresh?: boolean;
   /** Progress lines. Default: printed to stdout. */
@@ -97,7 +111,10 @@ function generateSecret(bytes: number): string {
   return randomBytes(bytes).toString("base64url");
 }
 
-/** Builds (or updates) a ready WordPress site with SQLite, the Sluice plugin and a chat page. */
+/**
+ * Builds (or updates) a ready WordPress site with its database (SQLite, or a running
+ * MariaDB), the Sluice plugin and a chat page.
+ */
 export async function provisionWordPress(options: ProvisionOptions = {}): Promise<ProvisionedSite> {
   const log = options.log ?? printLine;
   const started = performance.now();
@@ -105,7 +122,8 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
   const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir);
   const pluginSource = path.resolve(options.pluginSource ?? defaultPluginSource);
 
-  const phpVersion = await checkPhp();
+  const database = options.database ?? sqliteDatabase;
+  const phpVersion = await checkPhp(database.kind);
   log(`PHP ${phpVersion}`);
 
   const running = readRunning(dir);
@@ -140,10 +158,11 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
     pageUrl: "",
     wordPressVersion: "",
     pluginFile: null,
+    database,
   };
 
-  const core = await ensureWordPressCore(cacheDir, log);
-  const sqlite = await ensureSqlitePlugin(cacheDir, log);
+  const core = await ensureWordPressCore(cacheDir, log, options.coreSuite ?? defaultCoreSuite);
+  const sqlite = database.kind === "sqlite" ? await ensureSqlitePlugin(cacheDir, log) : undefined;
 
   const installedBefore = previous !== undefined && existsSync(path.join(dir, "wp-settings.php"));
   if (!installedBefore || previous?.wordPressVersion !== core.version) {
@@ -154,7 +173,8 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
   state.wordPressVersion = core.version;
   mkdirSync(privateDir(dir), { recursive: true, mode: 0o700 });
 
-  installSqlite(dir, sqlite.dir);
+  if (sqlite) installSqlite(dir, sqlite.dir);
+  else removeSqlite(dir);
   writeFileSync(path.join(dir, "wp-config.php"), renderWpConfig(state), { mode: 0o600 });
   const muPlugins = path.join(dir, "wp-content", "mu-plugins");
   mkdirSync(muPlugins, { recursive: true });
@@ -174,7 +194,7 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
     adminPassword: state.adminPassword,
     adminEmail: state.adminEmail,
     plugins: [
-      { file: `${sqliteSlug}/load.php`, silent: true },
+      ...(sqlite ? [{ file: `${sqliteSlug}/load.php`, silent: true }] : []),
       ...(state.pluginFile ? [{ file: state.pluginFile, silent: false }] : []),
     ],
     page: {
@@ -183,7 +203,8 @@ export async function provisionWordPress(options: ProvisionOptions = {}): Promis
       content: options.pageContent ?? "<!-- wp:sluice/chat /-->",
     },
   };
-  const installed = await timedStep(log, "Installing WordPress (SQLite)", () =>
+  const databaseName = database.kind === "sqlite" ? "SQLite" : `MariaDB at ${database.host}`;
+  const installed = await timedStep(log, `Installing WordPress (${databaseName})`, () =>
     runInstallPhase("install", config, debugLog),
   );
   log(installed.installedNow ? "Created the database and the admin user" : "Database present");
@@ -220,6 +241,12 @@ function installSqlite(siteDir: string, cachedPlugin: string): void {
     .replaceAll("'{SQLITE_IMPLEMENTATION_FOLDER_PATH}'", phpString(target))
     .replaceAll("{SQLITE_PLUGIN}", `${sqliteSlug}/load.php`);
   writeFileSync(path.join(siteDir, "wp-content", "db.php"), dropIn);
+}
+
+/** A site moved from SQLite to MariaDB loses the drop-in, which would win over DB_HOST. */
+function removeSqlite(siteDir: string): void {
+  rmSync(path.join(siteDir, "wp-content", "db.php"), { force: true });
+  rmSync(path.join(siteDir, "wp-content", "plugins", sqliteSlug), { recursive: true, force: true });
 }
 
 /**

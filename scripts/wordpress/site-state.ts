@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { privateDir } from "./paths.ts";
-import type { Salts } from "./wp-config.ts";
+import type { DatabaseSettings, Salts } from "./wp-config.ts";
 
 /** What a provision decided, kept in the site's private folder (it holds secrets). */
 export interface SiteState {
@@ -16,6 +16,8 @@ export interface SiteState {
   pageUrl: string;
   wordPressVersion: string;
   pluginFile: string | null;
+  /** Absent in sites provisioned before it existed: SQLite. */
+  database?: DatabaseSettings;
 }
 
 function stateFile(siteDir: string): string {

@@ -13,12 +13,28 @@ export const saltNames = [
 
 export type Salts = Record<(typeof saltNames)[number], string>;
 
+/** Where WordPress keeps its tables: SQLite through the drop-in, or a MySQL/MariaDB server. */
+export type DatabaseSettings =
+  | { kind: "sqlite" }
+  | {
+      kind: "mysql";
+      /** DB_HOST: "host:port", or "localhost:/path/to/socket". */
+      host: string;
+      name: string;
+      user: string;
+      password: string;
+    };
+
+export const sqliteDatabase: DatabaseSettings = { kind: "sqlite" };
+
 export interface WpConfigSettings {
   siteUrl: string;
   salts: Salts;
   gatewayUrl: string;
   siteId: string;
   siteSecret: string;
+  /** Default: SQLite. */
+  database?: DatabaseSettings;
 }
 
 /** Environment variable that moves a provisioned site to another URL (e.g. another port). */
@@ -48,7 +64,29 @@ function define(name: string, value: string | boolean): string {
   return `define( ${phpString(name)}, ${literal} );`;
 }
 
-/** wp-config.php for a local SQLite site that stays quiet offline. */
+function databaseSection(database: DatabaseSettings): string {
+  if (database.kind === "mysql") {
+    return `// Database: MySQL/MariaDB.
+${define("DB_NAME", database.name)}
+${define("DB_USER", database.user)}
+${define("DB_PASSWORD", database.password)}
+${define("DB_HOST", database.host)}
+define( 'DB_CHARSET', 'utf8mb4' );
+define( 'DB_COLLATE', '' );`;
+  }
+  return `// Database: SQLite through the SQLite Database Integration drop-in (wp-content/db.php).
+define( 'DB_ENGINE', 'sqlite' );
+define( 'DB_DIR', __DIR__ . '/wp-content/database/' );
+define( 'DB_FILE', '.ht.sqlite' );
+define( 'DB_NAME', 'wordpress' );
+define( 'DB_USER', '' );
+define( 'DB_PASSWORD', '' );
+define( 'DB_HOST', '' );
+define( 'DB_CHARSET', 'utf8mb4' );
+define( 'DB_COLLATE', '' );`;
+}
+
+/** wp-config.php for a local site (SQLite or MariaDB) that stays quiet offline. */
 export function renderWpConfig(settings: WpConfigSettings): string {
   const gatewayHost = new URL(settings.gatewayUrl).hostname;
   return `<?php
@@ -62,16 +100,7 @@ $sluice_site_url = getenv( ${phpString(siteUrlVariable)} ) ?: ${phpString(settin
 define( 'WP_HOME', $sluice_site_url );
 define( 'WP_SITEURL', $sluice_site_url );
 
-// Database: SQLite through the SQLite Database Integration drop-in (wp-content/db.php).
-define( 'DB_ENGINE', 'sqlite' );
-define( 'DB_DIR', __DIR__ . '/wp-content/database/' );
-define( 'DB_FILE', '.ht.sqlite' );
-define( 'DB_NAME', 'wordpress' );
-define( 'DB_USER', '' );
-define( 'DB_PASSWORD', '' );
-define( 'DB_HOST', '' );
-define( 'DB_CHARSET', 'utf8mb4' );
-define( 'DB_COLLATE', '' );
+${databaseSection(settings.database ?? sqliteDatabase)}
 $table_prefix = 'wp_';
 
 // Keys and salts, random for this site.
