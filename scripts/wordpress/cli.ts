@@ -7,10 +7,15 @@
  *   node --import tsx scripts/wordpress/cli.ts serve [--port N] [--workers N] [--dir DIR]
  *   node --import tsx scripts/wordpress/cli.ts stop [--dir DIR]
  *   node --import tsx scripts/wordpress/cli.ts status [--dir DIR]
+ *
+ * Each command also takes `--stack production`: WordPress 7.1 on MariaDB and PHP-FPM
+ * behind nginx with docs/deploy/nginx.conf (production/cli-commands.ts).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultSiteDir } from "./paths.ts";
+import { productionUsage, runProductionCommand } from "./production/cli-commands.ts";
+import { defaultStackDir } from "./production/layout.ts";
 import { provisionWordPress } from "./provision.ts";
 import { readRunning, serverLogFile, startWordPress, stopWordPress } from "./server.ts";
 import { readSiteState } from "./site-state.ts";
@@ -25,7 +30,8 @@ commands:
   status      print the site's URLs, login and whether it is served
 
 options:
-  --dir DIR             site directory (default .cache/wp-site)
+  --stack S             php-s (default: php -S + SQLite, WordPress 6.8) or production
+  --dir DIR             site directory (default .cache/wp-site; production: .cache/wp-production)
   --fresh               provision: wipe the site first (downloads stay cached)
   --port N              provision: site port (default 8881); start, serve: port to serve on
   --plugin DIR          provision: plugin folder to install (default plugin/)
@@ -33,7 +39,9 @@ options:
   --site-id ID          provision: SLUICE_SITE_ID (default local)
   --secret S            provision: SLUICE_SITE_SECRET (default generated once)
   --admin-password P    provision: admin password (default generated once)
-  --workers N           start, serve: PHP_CLI_SERVER_WORKERS (default 4)`;
+  --workers N           start, serve: PHP_CLI_SERVER_WORKERS (default 4)
+
+${productionUsage}`;
 
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -57,15 +65,43 @@ async function main(argv: string[]): Promise<number> {
       secret: { type: "string" },
       "admin-password": { type: "string" },
       workers: { type: "string" },
+      stack: { type: "string" },
+      "php-fpm-port": { type: "string" },
+      "mariadb-port": { type: "string" },
+      "max-children": { type: "string" },
+      "nginx-variant": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   const command = positionals[0];
-  const dir = path.resolve(values.dir ?? defaultSiteDir);
   if (values.help || !command) {
     console.log(usage);
     return command || values.help ? 0 : 2;
   }
+  if (values.stack === "production") {
+    const code = await runProductionCommand(command, {
+      dir: path.resolve(values.dir ?? defaultStackDir),
+      fresh: values.fresh,
+      port: integer(values.port, "port"),
+      phpFpmPort: integer(values["php-fpm-port"], "php-fpm-port"),
+      mariadbPort: integer(values["mariadb-port"], "mariadb-port"),
+      maxChildren: integer(values["max-children"], "max-children"),
+      nginxVariant: values["nginx-variant"],
+      plugin: values.plugin,
+      gateway: values.gateway,
+      siteId: values["site-id"],
+      secret: values.secret,
+      adminPassword: values["admin-password"],
+    });
+    if (code >= 0) return code;
+    console.error(`unknown command: ${command}\n\n${usage}`);
+    return 2;
+  }
+  if (values.stack !== undefined && values.stack !== "php-s") {
+    console.error(`--stack must be php-s or production\n\n${usage}`);
+    return 2;
+  }
+  const dir = path.resolve(values.dir ?? defaultSiteDir);
   switch (command) {
     case "provision": {
       const site = await provisionWordPress({

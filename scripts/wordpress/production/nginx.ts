@@ -1,0 +1,202 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../paths.ts";
+import { portOpen, type RunningDaemon, startDaemon } from "./daemons.ts";
+import type { StackLayout } from "./layout.ts";
+import { runningAsRoot, type StackTools } from "./tools.ts";
+
+/** The server configuration users install; the stack serves this very file. */
+export const shippedNginxConf = path.join(repoRoot, "docs", "deploy", "nginx.conf");
+
+/**
+ * What the stack's nginx serves: the shipped file, or the shipped file broken the
+ * way real hosts break SSE (to show what the plugin's stream probe then reports).
+ */
+export type NginxVariant = "shipped" | "fastcgi-buffered" | "gzip";
+
+export const nginxVariantNames: NginxVariant[] = ["shipped", "fastcgi-buffered", "gzip"];
+
+/** One directive line of the shipped file (compared trimmed) and what it becomes. */
+interface LineEdit {
+  line: string;
+  becomes: string;
+  /** How many times the line must be there. */
+  times: number;
+}
+
+interface VariantChange {
+  description: string;
+  /** Edits of the shipped server block. */
+  edits: LineEdit[];
+  /** Directives added to the http block, before the server block is included. */
+  httpDirectives: string[];
+}
+
+export const nginxVariants: Record<NginxVariant, VariantChange> = {
+  shipped: { description: "docs/deploy/nginx.conf as shipped", edits: [], httpDirectives: [] },
+  "fastcgi-buffered": {
+    description:
+      "a host that buffers FastCGI answers and ignores the plugin's X-Accel-Buffering: no",
+    edits: [{ line: "fastcgi_buffering off;", becomes: "fastcgi_buffering on;", times: 1 }],
+    httpDirectives: ["fastcgi_ignore_headers X-Accel-Buffering;"],
+  },
+  gzip: {
+    description: "a host that gzips everything, text/event-stream included",
+    edits: [{ line: "gzip off;", becomes: "gzip on;", times: 2 }],
+    httpDirectives: ["gzip on;", "gzip_types text/event-stream;", "gzip_min_length 1;"],
+  },
+};
+
+/** Where this stack's nginx sends things: the values of the shipped file's EDIT lines. */
+export interface NginxSiteSettings {
+  port: number;
+  root: string;
+  phpFpmPort: number;
+  /** host:port of the gateway. */
+  gateway: string;
+}
+
+/**
+ * The shipped file with its EDIT lines set for this stack: the PHP-FPM and gateway
+ * addresses, the port and the document root (server_name stays: the block is the only
+ * one on its port). Every other line is the shipped one, byte for byte, unless a
+ * variant changes it. Fails when a line it expects is not in the file.
+ */
+export function renderSiteConf(
+  shipped: string,
+  settings: NginxSiteSettings,
+  variant: NginxVariant = "shipped",
+): string {
+  const edits: LineEdit[] = [
+    {
+      line: "server unix:/run/php/php8.2-fpm.sock;",
+      becomes: `server 127.0.0.1:${settings.phpFpmPort};`,
+      times: 1,
+    },
+    { line: "server 127.0.0.1:8787;", becomes: `server ${settings.gateway};`, times: 1 },
+    { line: "listen 80;", becomes: `listen 127.0.0.1:${settings.port};`, times: 1 },
+    { line: "root /var/www/wordpress;", becomes: `root ${settings.root};`, times: 1 },
+    ...nginxVariants[variant].edits,
+  ];
+  const lines = shipped.split("\n");
+  for (const edit of edits) {
+    const found = lines.filter((line) => line.trim() === edit.line).length;
+    if (found !== edit.times) {
+      throw new Error(
+        `${path.relative(repoRoot, shippedNginxConf)} should have the line \`${edit.line}\` ${edit.times} time(s), not ${found}: update scripts/wordpress/production/nginx.ts with it`,
+      );
+    }
+  }
+  return lines
+    .map((line) => {
+      const edit = edits.find((candidate) => candidate.line === line.trim());
+      return edit ? line.replace(edit.line, edit.becomes) : line;
+    })
+    .join("\n");
+}
+
+export interface NginxInstance {
+  /** Names the instance's files and record: "nginx-PORT". */
+  name: string;
+  port: number;
+  variant: NginxVariant;
+  siteConf: string;
+  mainConf: string;
+  errorLog: string;
+  accessLog: string;
+}
+
+export function nginxInstance(
+  layout: StackLayout,
+  port: number,
+  variant: NginxVariant,
+): NginxInstance {
+  const name = `nginx-${port}`;
+  return {
+    name,
+    port,
+    variant,
+    siteConf: path.join(layout.confDir, `sluice-${port}.conf`),
+    mainConf: path.join(layout.confDir, `${name}.conf`),
+    errorLog: path.join(layout.logDir, `${name}-error.log`),
+    accessLog: path.join(layout.logDir, `${name}-access.log`),
+  };
+}
+
+/** The stack's own nginx.conf: everything private to the stack, then the site file. */
+export function renderMainConf(layout: StackLayout, instance: NginxInstance): string {
+  const temp = path.join(layout.runDir, instance.name);
+  const change = nginxVariants[instance.variant];
+  return `# Written by scripts/wordpress (production stack); rewritten on every start.
+# Serves ${path.basename(instance.siteConf)}: ${change.description}.
+${runningAsRoot() ? "user root;\n" : ""}worker_processes 1;
+daemon off;
+pid ${path.join(layout.runDir, `${instance.name}.pid`)};
+error_log ${instance.errorLog} warn;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log ${instance.accessLog};
+    client_body_temp_path ${temp}/client_body;
+    proxy_temp_path ${temp}/proxy;
+    fastcgi_temp_path ${temp}/fastcgi;
+    uwsgi_temp_path ${temp}/uwsgi;
+    scgi_temp_path ${temp}/scgi;
+${change.httpDirectives.map((directive) => `    ${directive}`).join("\n")}
+    include ${instance.siteConf};
+}
+`;
+}
+
+/** Debian's fastcgi_params, which the shipped file includes by a relative name. */
+const systemFastcgiParams = "/etc/nginx/fastcgi_params";
+
+/**
+ * The stack's fastcgi_params: the system's, except that HTTP_HOST keeps the port.
+ * Debian's (since a 2026 security update) passes `HTTP_HOST $host`, without the port;
+ * a site on port 80 or 443 never notices, but the stack serves WordPress on another
+ * port, and WordPress would then redirect every page to itself.
+ */
+export function renderFastcgiParams(system: string): string {
+  return system.replace(
+    /^(\s*fastcgi_param\s+HTTP_HOST\s+)\$host;/m,
+    "# scripts/wordpress: the port kept (the stack is not on port 80).\n$1$host:$server_port;",
+  );
+}
+
+/** Writes the instance's files and serves it; resolves once the port accepts. */
+export function startNginx(
+  tools: StackTools,
+  layout: StackLayout,
+  instance: NginxInstance,
+  site: NginxSiteSettings,
+  tiedToThisProcess = false,
+): Promise<RunningDaemon> {
+  if (!existsSync(systemFastcgiParams)) {
+    throw new Error(
+      `${systemFastcgiParams} is missing: run \`bash scripts/install-system-deps.sh\` as root (installs nginx)`,
+    );
+  }
+  writeFileSync(
+    path.join(layout.confDir, "fastcgi_params"),
+    renderFastcgiParams(readFileSync(systemFastcgiParams, "utf8")),
+  );
+  mkdirSync(path.join(layout.runDir, instance.name), { recursive: true });
+  const shipped = readFileSync(shippedNginxConf, "utf8");
+  writeFileSync(instance.siteConf, renderSiteConf(shipped, site, instance.variant));
+  writeFileSync(instance.mainConf, renderMainConf(layout, instance));
+  return startDaemon(layout.runDir, {
+    name: instance.name,
+    command: tools.nginx,
+    // -e: where errors go before the config is read (not /var/log/nginx).
+    args: ["-p", `${layout.root}/`, "-c", instance.mainConf, "-e", instance.errorLog],
+    logFile: path.join(layout.logDir, `${instance.name}.out.log`),
+    ready: () => portOpen(instance.port),
+    tiedToThisProcess,
+  });
+}
