@@ -135,7 +135,7 @@ export const ERROR_CODES = {
   // The gateway: the request list only (a chat a restart cut short, billed at start-up).
   gateway_restarted: { status: null, emitter: "gateway", visitorMaySeeMessage: false },
 
-  // The plugin's chat route (docs/wordpress-contract.md).
+  // The plugin's chat and ticket routes (docs/wordpress-contract.md).
   sluice_invalid_request: { status: 400, emitter: "plugin", visitorMaySeeMessage: true },
   /** Inside WordPress's rest_invalid_param (data.details.messages). */
   sluice_system_message: { status: 400, emitter: "plugin", visitorMaySeeMessage: true },
@@ -146,6 +146,8 @@ export const ERROR_CODES = {
   sluice_rate_limited: { status: 429, emitter: "plugin", visitorMaySeeMessage: true },
   sluice_unavailable: { status: 502, emitter: "plugin", visitorMaySeeMessage: true },
   sluice_not_configured: { status: 503, emitter: "plugin", visitorMaySeeMessage: true },
+  /** The ticket route when direct mode is not in force: the block asks the chat route instead. */
+  sluice_direct_off: { status: 409, emitter: "plugin", visitorMaySeeMessage: true },
   /** A gateway failure without a code of its own (say, a proxy's HTML page): the gateway's status. */
   sluice_gateway_error: { status: null, emitter: "plugin", visitorMaySeeMessage: false },
   /** The plugin's `error` frame when the gateway's stream broke off before `[DONE]`. */

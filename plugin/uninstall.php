@@ -1,7 +1,8 @@
 <?php
 /**
  * Removes everything Sluice stored when the plugin is deleted: its options
- * (settings, secret, the visitor sample of the shared-address check) and its
+ * (settings, secret, the visitor sample of the shared-address check, the last
+ * test of direct streaming) and its
  * transients (rate-limit windows, the cached spend status of the admin notice),
  * on every site of a network.
  *
@@ -21,6 +22,7 @@ function sluice_uninstall_site() {
 	delete_option( 'sluice_settings' );
 	delete_option( 'sluice_secret' );
 	delete_option( 'sluice_visitor_sample' );
+	delete_option( 'sluice_direct_check' );
 
 	// Rate-limit windows (_transient_sluice_rl_*), the spend status (_transient_sluice_spend_status),
 	// and their _transient_timeout_ twins.

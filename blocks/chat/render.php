@@ -29,6 +29,11 @@ $sluice_config = array(
 		'placeholder' => isset( $attributes['placeholder'] ) ? (string) $attributes['placeholder'] : '',
 	),
 );
+// Direct mode: the block asks the ticket route, then streams from the gateway.
+$sluice_ticket_url = function_exists( 'sluice_ticket_url' ) ? sluice_ticket_url() : '';
+if ( '' !== $sluice_ticket_url ) {
+	$sluice_config['ticketUrl'] = $sluice_ticket_url;
+}
 if ( is_user_logged_in() ) {
 	$sluice_config['nonce'] = wp_create_nonce( 'wp_rest' );
 }

@@ -67,6 +67,7 @@ final class Error_Codes {
 	public const SLUICE_RATE_LIMITED       = 'sluice_rate_limited';
 	public const SLUICE_UNAVAILABLE        = 'sluice_unavailable';
 	public const SLUICE_NOT_CONFIGURED     = 'sluice_not_configured';
+	public const SLUICE_DIRECT_OFF         = 'sluice_direct_off';
 	public const SLUICE_GATEWAY_ERROR      = 'sluice_gateway_error';
 	public const GATEWAY_STREAM_CUT        = 'gateway_stream_cut';
 	public const REST_INVALID_PARAM        = 'rest_invalid_param';
@@ -124,6 +125,7 @@ final class Error_Codes {
 		'sluice_rate_limited'       => array( 'status' => 429, 'emitter' => 'plugin', 'visitor_may_see_message' => true ),
 		'sluice_unavailable'        => array( 'status' => 502, 'emitter' => 'plugin', 'visitor_may_see_message' => true ),
 		'sluice_not_configured'     => array( 'status' => 503, 'emitter' => 'plugin', 'visitor_may_see_message' => true ),
+		'sluice_direct_off'         => array( 'status' => 409, 'emitter' => 'plugin', 'visitor_may_see_message' => true ),
 		'sluice_gateway_error'      => array( 'status' => null, 'emitter' => 'plugin', 'visitor_may_see_message' => false ),
 		'gateway_stream_cut'        => array( 'status' => null, 'emitter' => 'plugin', 'visitor_may_see_message' => true ),
 		'rest_invalid_param'        => array( 'status' => 400, 'emitter' => 'wordpress', 'visitor_may_see_message' => true ),

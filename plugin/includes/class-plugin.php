@@ -40,14 +40,18 @@ final class Plugin {
 	}
 
 	public function register_routes(): void {
-		$settings = new Settings();
-		$gateway  = new Gateway_Client( $settings );
-		$routes   = array(
-			new Chat_Route( $settings, $gateway, new Block_Locator(), new Rate_Limiter(), new Visitor_Id(), new Shared_Address_Check() ),
+		$settings  = new Settings();
+		$gateway   = new Gateway_Client( $settings );
+		$direct    = new Direct_Mode( $settings );
+		$admission = new Chat_Admission( $settings, $gateway, new Block_Locator(), new Rate_Limiter(), new Visitor_Id(), new Shared_Address_Check() );
+		$routes    = array(
+			new Chat_Route( $gateway, $admission ),
+			new Ticket_Route( $settings, $direct, $admission ),
 			new Models_Route( $gateway ),
-			new Settings_Route( $settings, new Shared_Address_Check() ),
+			new Settings_Route( $settings, $direct, new Shared_Address_Check() ),
 			new Test_Connection_Route( $gateway, $settings->gateway_url() ),
 			new Stream_Probe_Route(),
+			new Direct_Probe_Route( $settings, $direct, new Visitor_Id() ),
 			new Policy_Route( $gateway, new Spend_Status( $gateway ) ),
 			new Usage_Route( $gateway ),
 			new Requests_Route( $gateway ),

@@ -3,8 +3,9 @@
  * GET/POST /wp-json/sluice/v1/settings — the admin screen's settings. The secret
  * is write-only: a GET says whether one is set, never what it is. A gateway URL
  * that points at a private or local address is refused (Gateway_Address: only
- * wp-config.php may set one). Both answers carry `warnings` for the admin: plain
- * http to a remote gateway, visitors who all seem to share one address.
+ * wp-config.php may set one). Both answers carry the modes (relay or direct:
+ * Direct_Mode) and `warnings` for the admin: plain http to a remote gateway, a
+ * direct URL an https page cannot call, visitors who all seem to share one address.
  *
  * @package Sluice
  */
@@ -19,7 +20,11 @@ defined( 'ABSPATH' ) || exit;
 
 final class Settings_Route {
 
-	public function __construct( private Settings $settings, private Shared_Address_Check $address_check ) {
+	public function __construct(
+		private Settings $settings,
+		private Direct_Mode $direct,
+		private Shared_Address_Check $address_check,
+	) {
 	}
 
 	public function register( string $route_namespace ): void {
@@ -53,7 +58,28 @@ final class Settings_Route {
 				'minimum' => 0,
 				'maximum' => Settings::MAX_RATE_LIMIT,
 			),
+			'direct_url'            => array(
+				'type'              => 'string',
+				'description'       => __( 'The gateway as visitors\' browsers reach it, for direct streaming: an https URL, or a path on this site such as /sluice-gateway where a proxy publishes it. Empty: relay mode.', 'sluice' ),
+				'validate_callback' => array( self::class, 'validate_direct_url' ),
+			),
 		);
+	}
+
+	/**
+	 * @param mixed           $value   Sent value.
+	 * @param WP_REST_Request $request Request.
+	 * @param string          $param   Parameter name.
+	 */
+	public static function validate_direct_url( $value, $request, $param ): bool|WP_Error {
+		$valid = rest_validate_request_arg( $value, $request, $param );
+		if ( is_wp_error( $valid ) ) {
+			return $valid;
+		}
+		if ( null === Direct_Mode::normalize_url( (string) $value ) ) {
+			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, __( 'The direct gateway URL must be an http:// or https:// URL without a query, or a path on this site starting with / (e.g. /sluice-gateway).', 'sluice' ) );
+		}
+		return true;
 	}
 
 	/**
@@ -96,9 +122,10 @@ final class Settings_Route {
 	}
 
 	public function read(): WP_REST_Response {
-		$answer             = $this->settings->to_public_array();
+		$answer             = array_merge( $this->settings->to_public_array(), $this->direct->to_public_array() );
 		$answer['warnings'] = array_merge(
 			self::gateway_warnings( $this->settings->gateway_url(), $this->settings->from_constant( 'gateway_url' ) ),
+			self::direct_warnings( $this->direct->chat_url(), Site_Origin::current() ),
 			$this->address_check->warnings()
 		);
 		return new WP_REST_Response( $answer, 200 );
@@ -133,6 +160,26 @@ final class Settings_Route {
 		return $warnings;
 	}
 
+	/**
+	 * What the admin should know about the direct gateway URL.
+	 *
+	 * @param string $chat_url    Direct_Mode::chat_url().
+	 * @param string $site_origin Site_Origin::current().
+	 * @return array<int, array{code: string, message: string, example: string}>
+	 */
+	public static function direct_warnings( string $chat_url, string $site_origin ): array {
+		if ( '' === $chat_url || ! str_starts_with( $site_origin, 'https://' ) || ! str_starts_with( $chat_url, 'http://' ) ) {
+			return array();
+		}
+		return array(
+			array(
+				'code'    => 'direct_plain_http',
+				'message' => __( 'The direct gateway URL uses plain http while this site\'s pages are https: browsers refuse such calls, so visitors\' chats go through WordPress (relay). Use an https URL, or a path on this site that a proxy sends to the gateway.', 'sluice' ),
+				'example' => '',
+			),
+		);
+	}
+
 	public function update( WP_REST_Request $request ): WP_REST_Response {
 		$changes = array();
 		foreach ( array_keys( self::update_args() ) as $field ) {
@@ -142,6 +189,9 @@ final class Settings_Route {
 		}
 		if ( isset( $changes['gateway_url'] ) ) {
 			$changes['gateway_url'] = Settings::normalize_url( (string) $changes['gateway_url'] ) ?? '';
+		}
+		if ( isset( $changes['direct_url'] ) ) {
+			$changes['direct_url'] = Direct_Mode::normalize_url( (string) $changes['direct_url'] ) ?? '';
 		}
 		$this->settings->update( $changes );
 		return $this->read();

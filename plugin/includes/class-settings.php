@@ -3,12 +3,13 @@
  * The plugin's settings: two options, with wp-config.php constants taking precedence.
  *
  * - sluice_settings (autoloaded, small): gateway_url, site_id, streaming_mode,
- *   rate_limit_per_minute;
+ *   rate_limit_per_minute, direct_url (the gateway as visitors' browsers reach it,
+ *   for direct mode: see Direct_Mode);
  * - sluice_secret (not autoloaded): the site's shared secret, sealed by Secret_Box.
  *   Its sanitize callback seals whatever is stored, so no code path can store it
  *   in plain text.
  *
- * Constants SLUICE_GATEWAY_URL, SLUICE_SITE_ID and SLUICE_SITE_SECRET win over the options.
+ * Constants SLUICE_GATEWAY_URL, SLUICE_SITE_ID, SLUICE_SITE_SECRET and SLUICE_DIRECT_URL win over the options.
  *
  * @package Sluice
  */
@@ -38,6 +39,7 @@ final class Settings {
 		'gateway_url' => 'SLUICE_GATEWAY_URL',
 		'site_id'     => 'SLUICE_SITE_ID',
 		'secret'      => 'SLUICE_SITE_SECRET',
+		'direct_url'  => 'SLUICE_DIRECT_URL',
 	);
 
 	public function __construct( private Secret_Box $secret_box = new Secret_Box() ) {
@@ -70,13 +72,14 @@ final class Settings {
 		);
 	}
 
-	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int} */
+	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string} */
 	public static function defaults(): array {
 		return array(
 			'gateway_url'           => '',
 			'site_id'               => '',
 			'streaming_mode'        => 'auto',
 			'rate_limit_per_minute' => self::DEFAULT_RATE_LIMIT,
+			'direct_url'            => '',
 		);
 	}
 
@@ -84,7 +87,7 @@ final class Settings {
 	 * Normalises a stored settings array: unknown keys dropped, each field valid or its default.
 	 *
 	 * @param mixed $value What is about to be stored.
-	 * @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int}
+	 * @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string}
 	 */
 	public function sanitize( mixed $value ): array {
 		$value    = is_array( $value ) ? $value : array();
@@ -94,12 +97,14 @@ final class Settings {
 		$id  = isset( $value['site_id'] ) && is_string( $value['site_id'] ) ? strtolower( trim( $value['site_id'] ) ) : '';
 		$mode = $value['streaming_mode'] ?? null;
 		$rate = $value['rate_limit_per_minute'] ?? null;
+		$direct = isset( $value['direct_url'] ) && is_string( $value['direct_url'] ) ? Direct_Mode::normalize_url( $value['direct_url'] ) : null;
 
 		return array(
 			'gateway_url'           => $url ?? $defaults['gateway_url'],
 			'site_id'               => '' === $id || preg_match( '/' . self::SITE_ID_PATTERN . '/', $id ) ? $id : $defaults['site_id'],
 			'streaming_mode'        => in_array( $mode, self::STREAMING_MODES, true ) ? $mode : $defaults['streaming_mode'],
 			'rate_limit_per_minute' => is_numeric( $rate ) ? max( 0, min( self::MAX_RATE_LIMIT, (int) $rate ) ) : $defaults['rate_limit_per_minute'],
+			'direct_url'            => $direct ?? $defaults['direct_url'],
 		);
 	}
 
@@ -132,7 +137,7 @@ final class Settings {
 		return untrailingslashit( esc_url_raw( $url, array( 'http', 'https' ) ) );
 	}
 
-	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int} */
+	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string} */
 	private function stored(): array {
 		return $this->sanitize( get_option( self::OPTION, self::defaults() ) );
 	}
@@ -168,6 +173,12 @@ final class Settings {
 		return is_string( $sealed ) && '' !== $sealed && null === $this->secret_box->open( $sealed );
 	}
 
+	/** The direct gateway URL: '', a path on this site's origin, or an http(s) URL (Direct_Mode::normalize_url). */
+	public function direct_url(): string {
+		$constant = $this->constant( 'direct_url' );
+		return null !== $constant ? ( Direct_Mode::normalize_url( $constant ) ?? '' ) : $this->stored()['direct_url'];
+	}
+
 	public function streaming_mode(): string {
 		return $this->stored()['streaming_mode'];
 	}
@@ -181,7 +192,7 @@ final class Settings {
 		return '' !== $this->gateway_url() && '' !== $this->site_id() && null !== $this->secret();
 	}
 
-	/** Whether wp-config.php defines the field (gateway_url, site_id or secret). */
+	/** Whether wp-config.php defines the field (gateway_url, site_id, secret or direct_url). */
 	public function from_constant( string $field ): bool {
 		return null !== $this->constant( $field );
 	}

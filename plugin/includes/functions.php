@@ -15,3 +15,12 @@ defined( 'ABSPATH' ) || exit;
 function sluice_streaming_mode(): string {
 	return ( new Sluice\Settings() )->streaming_mode();
 }
+
+/**
+ * Where the Chat block asks for a direct-chat ticket: the ticket route's URL
+ * when direct mode is in force (the browser then streams from the gateway
+ * itself), '' in relay mode.
+ */
+function sluice_ticket_url(): string {
+	return ( new Sluice\Direct_Mode( new Sluice\Settings() ) )->in_force() ? rest_url( 'sluice/v1/ticket' ) : '';
+}
