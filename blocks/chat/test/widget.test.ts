@@ -257,4 +257,44 @@ describe("ChatWidget", () => {
     expect(() => parseChatConfig("not json")).toThrow();
     expect(() => parseChatConfig('{"restUrl":"/x"}')).toThrow();
   });
+  test("direct mode: a ticket, then the gateway; once the gateway is out of reach, the page relays", async () => {
+    const ticketUrl = "https://example.com/wp-json/sluice/v1/ticket";
+    const gatewayUrl = "https://gateway.example.com/v1/direct/chat";
+    const { log, ask, idle } = mount({ ticketUrl });
+    const urls = () => vi.mocked(fetch).mock.calls.map(([url]) => String(url));
+    const grant = json(200, {
+      ticket: `v1.p.${"0".repeat(64)}`,
+      body: '{"sealed":"s"}',
+      url: gatewayUrl,
+    });
+    const unreachable: Reply = () => {
+      throw new TypeError("Failed to fetch");
+    };
+
+    replies.push(grant, sse([frame({ type: "content", data: "Direct." }), final()]));
+    ask("First?");
+    await idle();
+    expect(urls()).toEqual([ticketUrl, gatewayUrl]);
+
+    replies.push(grant, unreachable, sse([frame({ type: "content", data: "Relayed." }), final()]));
+    ask("Second?");
+    await idle();
+    expect(urls().slice(2)).toEqual([ticketUrl, gatewayUrl, config.restUrl]);
+    const bubbles = log.querySelectorAll(".sluice-chat__message--assistant .sluice-chat__bubble");
+    expect(bubbles[bubbles.length - 1]?.textContent).toBe("Relayed.");
+    expect(log.querySelector(".sluice-chat__message--notice")).toBeNull();
+
+    replies.push(sse([frame({ type: "content", data: "Relayed again." }), final()]));
+    ask("Third?");
+    await idle();
+    expect(urls().slice(5)).toEqual([config.restUrl]);
+  });
+
+  test("the page config carries the ticket route in direct mode", () => {
+    expect(
+      parseChatConfig(
+        '{"restUrl":"/wp-json/sluice/v1/chat","postId":5,"blockId":"x","ticketUrl":"/wp-json/sluice/v1/ticket"}',
+      ),
+    ).toMatchObject({ ticketUrl: "/wp-json/sluice/v1/ticket" });
+  });
 });

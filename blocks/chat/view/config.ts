@@ -18,6 +18,8 @@ export interface ChatConfig {
   streamingMode: StreamingMode;
   /** Only for logged-in users; cached pages for visitors carry none. */
   nonce?: string;
+  /** Direct mode only: the ticket route, asked before each answer is streamed from the gateway. */
+  ticketUrl?: string;
   texts: ChatTexts;
 }
 
@@ -54,12 +56,14 @@ export function parseChatConfig(raw: string | null | undefined): ChatConfig {
     typeof record.texts === "object" && record.texts !== null ? record.texts : {}
   ) as Record<string, unknown>;
   const nonce = text(record.nonce);
+  const ticketUrl = text(record.ticketUrl);
   return {
     restUrl,
     postId,
     blockId,
     streamingMode,
     ...(nonce ? { nonce } : {}),
+    ...(ticketUrl ? { ticketUrl } : {}),
     texts: {
       title: text(texts.title),
       welcome: text(texts.welcome),

@@ -45,7 +45,7 @@ export interface TransportDeps {
 /** WordPress's refusal of a stale or bad X-WP-Nonce: the request goes again as a visitor. */
 const NONCE_REFUSED: ErrorCode = "rest_cookie_invalid_nonce";
 
-const defaultDeps = (): TransportDeps => ({
+export const defaultDeps = (): TransportDeps => ({
   fetch: (input, init) => globalThis.fetch(input, init),
   now: () => performance.now(),
 });
@@ -61,11 +61,11 @@ export function canStream(scope: typeof globalThis = globalThis): boolean {
   );
 }
 
-function isAbort(error: unknown, signal: AbortSignal): boolean {
+export function isAbort(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (error instanceof DOMException && error.name === "AbortError");
 }
 
-async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: Response): Promise<unknown> {
   try {
     return await response.json();
   } catch {
@@ -73,31 +73,60 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-function post(request: ChatRequest, withNonce: boolean, signal: AbortSignal, deps: TransportDeps) {
-  const headers: Record<string, string> = {
-    "Content-Type": "application/json",
-    Accept: request.stream ? "text/event-stream, application/json" : "application/json",
-  };
-  if (withNonce && request.nonce) headers["X-WP-Nonce"] = request.nonce;
-  return deps.fetch(request.restUrl, {
-    method: "POST",
-    headers,
-    credentials: "same-origin",
-    cache: "no-store",
-    signal,
-    body: JSON.stringify({
-      post_id: request.postId,
-      block_id: request.blockId,
-      messages: request.messages,
-      stream: request.stream,
-    }),
+/** The chat route's body: the post, the block, the conversation and whether to stream. */
+export function chatRouteBody(request: ChatRequest): string {
+  return JSON.stringify({
+    post_id: request.postId,
+    block_id: request.blockId,
+    messages: request.messages,
+    stream: request.stream,
   });
 }
 
+export interface WordPressAnswer {
+  response: Response;
+  /** The nonce was refused (403 rest_cookie_invalid_nonce); the request went again without it. */
+  nonceRejected: boolean;
+}
+
 /**
- * Asks the chat route for an answer and feeds its text to `handlers.onDelta` as it
- * arrives. Never throws: every end is an outcome. Aborting `signal` stops it (the text
- * delivered so far stays with the caller).
+ * POSTs a chat request to one of the plugin's routes (the chat route, the ticket route)
+ * with the visitor's cookies, and with the nonce of a logged-in user: a refused nonce is
+ * retried once without it (as a visitor). Throws what fetch throws.
+ */
+export async function postToWordPress(
+  url: string,
+  request: ChatRequest,
+  accept: string,
+  signal: AbortSignal,
+  deps: TransportDeps,
+): Promise<WordPressAnswer> {
+  const send = (withNonce: boolean) => {
+    const headers: Record<string, string> = { "Content-Type": "application/json", Accept: accept };
+    if (withNonce && request.nonce) headers["X-WP-Nonce"] = request.nonce;
+    return deps.fetch(url, {
+      method: "POST",
+      headers,
+      credentials: "same-origin",
+      cache: "no-store",
+      signal,
+      body: chatRouteBody(request),
+    });
+  };
+  const response = await send(true);
+  if (response.status === 403 && request.nonce) {
+    const body = await readJson(response.clone());
+    if ((body as { code?: unknown } | undefined)?.code === NONCE_REFUSED) {
+      return { response: await send(false), nonceRejected: true };
+    }
+  }
+  return { response, nonceRejected: false };
+}
+
+/**
+ * Asks the chat route for an answer (relay mode) and feeds its text to
+ * `handlers.onDelta` as it arrives. Never throws: every end is an outcome. Aborting
+ * `signal` stops it (the text delivered so far stays with the caller).
  */
 export async function requestAnswer(
   request: ChatRequest,
@@ -105,49 +134,52 @@ export async function requestAnswer(
   signal: AbortSignal,
   deps: TransportDeps = defaultDeps(),
 ): Promise<ChatResult> {
-  let nonceRejected = false;
-  let response: Response;
+  let answer: WordPressAnswer;
   try {
-    response = await post(request, true, signal, deps);
-    if (response.status === 403 && request.nonce) {
-      const body = await readJson(response.clone());
-      const code = (body as { code?: unknown } | undefined)?.code;
-      if (code === NONCE_REFUSED) {
-        nonceRejected = true;
-        response = await post(request, false, signal, deps);
-      }
-    }
+    const accept = request.stream ? "text/event-stream, application/json" : "application/json";
+    answer = await postToWordPress(request.restUrl, request, accept, signal, deps);
   } catch (error) {
-    if (isAbort(error, signal)) return { outcome: { status: "stopped" }, nonceRejected };
-    return { outcome: { status: "failed", failure: { kind: "unavailable" } }, nonceRejected };
+    const outcome: ChatOutcome = isAbort(error, signal)
+      ? { status: "stopped" }
+      : { status: "failed", failure: { kind: "unavailable" } };
+    return { outcome, nonceRejected: false };
   }
+  return {
+    outcome: await readAnswer(answer.response, handlers, signal, deps),
+    nonceRejected: answer.nonceRejected,
+  };
+}
 
+/**
+ * The outcome of an answer, from the chat route or from the gateway itself: a refusal
+ * (classified from its JSON), a stream read to its end, or a buffered JSON answer.
+ */
+export async function readAnswer(
+  response: Response,
+  handlers: ChatHandlers,
+  signal: AbortSignal,
+  deps: TransportDeps,
+): Promise<ChatOutcome> {
   if (!response.ok) {
     const body = await readJson(response);
     const failure = classifyHttpFailure(response.status, body, response.headers.get("Retry-After"));
-    return { outcome: { status: "failed", failure }, nonceRejected };
+    return { status: "failed", failure };
   }
-
   const type = response.headers.get("Content-Type") ?? "";
   try {
-    if (type.includes("text/event-stream")) {
-      return { outcome: await readStream(response, handlers, signal, deps), nonceRejected };
-    }
+    if (type.includes("text/event-stream"))
+      return await readStream(response, handlers, signal, deps);
     if (type.includes("json")) {
       const answer = parseBufferedAnswer(await response.json());
-      if (!answer)
-        return { outcome: { status: "failed", failure: { kind: "unreadable" } }, nonceRejected };
+      if (!answer) return { status: "failed", failure: { kind: "unreadable" } };
       handlers.onDelta(answer.content);
       const usage = answer.usage ? { type: "usage_final" as const, ...answer.usage } : undefined;
-      return {
-        outcome: { status: "complete", hostBuffers: false, ...(usage ? { usage } : {}) },
-        nonceRejected,
-      };
+      return { status: "complete", hostBuffers: false, ...(usage ? { usage } : {}) };
     }
-    return { outcome: { status: "failed", failure: { kind: "unreadable" } }, nonceRejected };
+    return { status: "failed", failure: { kind: "unreadable" } };
   } catch (error) {
-    if (isAbort(error, signal)) return { outcome: { status: "stopped" }, nonceRejected };
-    return { outcome: { status: "failed", failure: { kind: "interrupted" } }, nonceRejected };
+    if (isAbort(error, signal)) return { status: "stopped" };
+    return { status: "failed", failure: { kind: "interrupted" } };
   }
 }
 

@@ -1,12 +1,13 @@
 import { __ } from "@wordpress/i18n";
 import { BufferedHostMemory, type KeyValueStore } from "./buffering";
 import type { ChatConfig } from "./config";
+import { requestDirectAnswer } from "./direct";
 import { type ChatFailure, describeFailure } from "./errors";
 import { parseBlocks } from "./format";
 import { buildHistory, DEFAULT_HISTORY_LIMITS, type Turn } from "./history";
 import { renderBlocks } from "./render-format";
 import { StreamingAnswer } from "./streaming-answer";
-import { type ChatOutcome, canStream, requestAnswer } from "./transport";
+import { type ChatOutcome, type ChatResult, canStream, requestAnswer } from "./transport";
 
 let instances = 0;
 
@@ -50,6 +51,8 @@ export class ChatWidget {
   readonly #stop: HTMLButtonElement;
   readonly #turns: Turn[] = [];
   #nonce: string | undefined;
+  /** Direct mode's ticket route, until a fallback to the chat route (relay) for this page. */
+  #ticketUrl: string | undefined;
   #controller: AbortController | undefined;
   /** Whether the log is scrolled to its end (then new text keeps it there). */
   #pinned = true;
@@ -59,6 +62,7 @@ export class ChatWidget {
     this.#root = root;
     this.#doc = root.ownerDocument;
     this.#nonce = config.nonce;
+    this.#ticketUrl = config.ticketUrl;
     this.#memory = new BufferedHostMemory(localStore(), config.restUrl);
     const id = `sluice-chat-${++instances}`;
 
@@ -170,23 +174,33 @@ export class ChatWidget {
     const controller = new AbortController();
     this.#setBusy(controller);
 
-    const result = await requestAnswer(
-      {
-        restUrl: this.#config.restUrl,
-        postId: this.#config.postId,
-        blockId: this.#config.blockId,
-        messages: buildHistory(this.#turns, question),
-        stream: !buffered,
-        ...(this.#nonce ? { nonce: this.#nonce } : {}),
+    const request = {
+      restUrl: this.#config.restUrl,
+      postId: this.#config.postId,
+      blockId: this.#config.blockId,
+      messages: buildHistory(this.#turns, question),
+      stream: !buffered,
+      ...(this.#nonce ? { nonce: this.#nonce } : {}),
+    };
+    const handlers = {
+      onDelta: (text: string) => {
+        thinking.remove();
+        answer.append(text);
       },
-      {
-        onDelta: (text) => {
-          thinking.remove();
-          answer.append(text);
-        },
-      },
-      controller.signal,
-    );
+    };
+    let result: ChatResult;
+    if (this.#ticketUrl) {
+      const direct = await requestDirectAnswer(
+        { ...request, ticketUrl: this.#ticketUrl },
+        handlers,
+        controller.signal,
+      );
+      // Relay for the rest of this page: direct mode is off, or the gateway is out of reach.
+      if (direct.relayFallback) this.#ticketUrl = undefined;
+      result = direct;
+    } else {
+      result = await requestAnswer(request, handlers, controller.signal);
+    }
     if (result.nonceRejected) this.#nonce = undefined;
     thinking.remove();
     answer.finish();
