@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { BudgetGuard } from "./budget/guard.ts";
 import { combinePolicies, PolicyStore } from "./budget/policy.ts";
@@ -10,18 +9,23 @@ import {
 } from "./budget/policy-json.ts";
 import { spendAgainstCaps } from "./budget/report.ts";
 import { describeIssues } from "./chat/schema.ts";
+import { keyCommand, secretFromFlags, UsageError, vaultCommand } from "./cli-vault.ts";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { signedHeaders } from "./http/signature.ts";
 import { issueTicket } from "./http/ticket.ts";
 import { openDatabase } from "./ledger/db.ts";
+import { openVault } from "./ledger/kek.ts";
 import { DatabaseInUseError } from "./ledger/lock.ts";
 import { isSerializedOrigin, SiteError, SiteStore } from "./ledger/sites.ts";
 import { UsageReports, usageSummary } from "./ledger/usage.ts";
 import { formatUsdFixed } from "./pricing/money.ts";
-import { isProviderId, PROVIDER_IDS } from "./providers/types.ts";
+import { PROVIDER_IDS } from "./providers/types.ts";
 import { startGateway } from "./serve.ts";
-import { ProviderKeyStore } from "./vault/provider-keys.ts";
-import { Vault, VaultError } from "./vault/vault.ts";
+import { vaultSettings } from "./services.ts";
+import { KeyScopeError, ProviderKeyStore } from "./vault/provider-keys.ts";
+import { VaultError } from "./vault/vault.ts";
+
+export { UsageError } from "./cli-vault.ts";
 
 const USAGE = `sluice — the Sluice gateway
 
@@ -47,11 +51,26 @@ Usage:
                                             print signature headers as curl -H flags
   sluice ticket <site> <origin> <body>      a direct-chat ticket and sealed body as curl flags
                                             (for POST /v1/direct/chat)
-  sluice key set <provider> [--value-file PATH | --value K]
-                                            store a provider API key in the encrypted vault
-                                            (reads the key from stdin without either, or with --value -)
-  sluice key list                           providers with a stored key (never the keys)
-  sluice key remove <provider>              delete a stored key
+  sluice key set <provider> [--site ID] [--env NAME] [--value-file PATH | --value K]
+                                            store a provider API key in the encrypted vault for a
+                                            scope: one site or all, one environment (SLUICE_ENV) or
+                                            all; a request uses the most specific key its scope
+                                            allows (site+env, site, env, all). Reads the key from
+                                            stdin without --value-file or --value (or with --value -)
+  sluice key rotate <provider> [--site ID] [--env NAME] [--grace-s N] [--value-file PATH]
+                                            replace a scope's key (the new one from stdin or the
+                                            file); the old one stays usable for SLUICE_KEY_GRACE_S
+                                            (default 300 s, or --grace-s), then is deleted
+  sluice key list [--json]                  stored keys by scope, when set, and those older than
+                                            SLUICE_KEY_MAX_AGE_DAYS (never the keys)
+  sluice key remove <provider> [--site ID] [--env NAME]
+                                            delete the key of exactly that scope
+  sluice vault status                       the KEK's id, and whether every stored secret opens
+  sluice vault rotate-kek [--new-key-file PATH | --new-kek-command CMD | --generate]
+                                            re-wrap every data key under a new KEK (from the file,
+                                            "-" or no option: stdin; the command's output; or a
+                                            random one into the key file), in one transaction;
+                                            the gateway must be stopped
 
 --secret S and --value K put the secret on the command line, where other users of this
 machine can read it (ps, /proc) and your shell history keeps it: prefer --secret-file,
@@ -59,10 +78,6 @@ machine can read it (ps, /proc) and your shell history keeps it: prefer --secret
 
 Providers: ${PROVIDER_IDS.filter((id) => id !== "demo").join(", ")}
 Configuration comes from the environment or a .env file; see the README.`;
-
-export class UsageError extends Error {
-  override name = "UsageError";
-}
 
 export async function main(argv: string[]): Promise<number> {
   loadDotEnv();
@@ -84,8 +99,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const db = openDatabase(config.dbPath);
-  const vault = Vault.open({ key: config.vaultKey, keyPath: config.vaultKeyPath });
   try {
+    if (command === "vault") return await vaultCommand(config, db, action, values);
+    const vault = openVault(db, vaultSettings(config));
     if (command === "site") {
       const sites = new SiteStore(db, vault);
       if (action === "add" && name) {
@@ -200,25 +216,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === "key") {
-      const keys = new ProviderKeyStore(db, vault);
-      if (action === "list") {
-        for (const entry of keys.list()) {
-          console.log(`${entry.provider}\tstored ${new Date(entry.updatedAt).toISOString()}`);
-        }
-        return 0;
-      }
-      if ((action === "set" || action === "remove") && name) {
-        if (!isProviderId(name) || name === "demo") {
-          throw new UsageError(`unknown provider "${name}"; one of ${PROVIDER_IDS.join(", ")}`);
-        }
-        if (action === "remove") {
-          console.log(keys.remove(name) ? `removed the ${name} key` : `no ${name} key was stored`);
-          return 0;
-        }
-        keys.set(name, (await secretFromFlags(values, "value")) ?? (await readStdin("the key")));
-        console.log(`stored the ${name} key in the vault`);
-        return 0;
-      }
+      return await keyCommand(
+        config,
+        new ProviderKeyStore(db, vault),
+        new SiteStore(db, vault),
+        action,
+        name,
+        values,
+      );
     }
     throw new UsageError(`unknown command: sluice ${positionals.join(" ")}\n\n${USAGE}`);
   } finally {
@@ -260,46 +265,6 @@ function policyInputFromFlags(values: Record<string, string | boolean | undefine
   return result.data;
 }
 
-/**
- * A secret given as `--<flag> S`, `--<flag> -` (stdin) or `--<flag>-file PATH`
- * ("-" is stdin there too); undefined when none of them is given. Only the
- * first form puts the secret where `ps` and shell history can see it.
- */
-async function secretFromFlags(
-  values: { [flag: string]: string | boolean | undefined },
-  flag: "secret" | "value",
-): Promise<string | undefined> {
-  const inline = values[flag];
-  const file = values[`${flag}-file`];
-  if (typeof inline === "string" && typeof file === "string") {
-    throw new UsageError(`give --${flag} or --${flag}-file, not both`);
-  }
-  const what = flag === "secret" ? "the secret" : "the key";
-  if (file === "-" || inline === "-") return readStdin(what);
-  if (typeof file === "string") return readSecretFile(file, `--${flag}-file`);
-  return typeof inline === "string" ? inline : undefined;
-}
-
-function readSecretFile(path: string, flag: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
-    throw new UsageError(`${flag} ${path} cannot be read (${reason})`);
-  }
-  const secret = text.trim();
-  if (secret === "") throw new UsageError(`${flag} ${path} is empty`);
-  return secret;
-}
-
-async function readStdin(what: string): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write(`Paste ${what}, then press Ctrl-D: `);
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8").trim();
-}
-
 /** `sluice usage` as text: one line per day, then per model, then the total. */
 function formatUsage(summary: ReturnType<typeof usageSummary>): string {
   const line = (label: string, ...cells: string[]) =>
@@ -336,6 +301,12 @@ function parseCommandLine(argv: string[]) {
         "secret-file": { type: "string" },
         value: { type: "string" },
         "value-file": { type: "string" },
+        site: { type: "string" },
+        env: { type: "string" },
+        "grace-s": { type: "string" },
+        "new-key-file": { type: "string" },
+        "new-kek-command": { type: "string" },
+        generate: { type: "boolean" },
         "day-usd": { type: "string" },
         "month-usd": { type: "string" },
         "visitor-day-usd": { type: "string" },
@@ -363,7 +334,8 @@ export async function run(argv: string[]): Promise<void> {
       error instanceof SiteError ||
       error instanceof ConfigError ||
       error instanceof DatabaseInUseError ||
-      error instanceof VaultError;
+      error instanceof VaultError ||
+      error instanceof KeyScopeError;
     const text =
       error instanceof Error
         ? known

@@ -6,9 +6,17 @@ export interface GatewayConfig {
   port: number;
   host: string;
   dbPath: string;
-  /** Where the vault's master key lives when SLUICE_VAULT_KEY is not set. */
+  /** Where the vault's KEK lives when neither SLUICE_VAULT_KEY nor a KEK command is set. */
   vaultKeyPath: string;
   vaultKey: string | undefined;
+  /** A command whose standard output is the KEK (a KMS or `pass` call), run without a shell. */
+  vaultKekCommand: string | undefined;
+  /** SLUICE_ENV: the environment whose stored provider keys this gateway may use. */
+  environment: string;
+  /** A stored provider key older than this is reported (`sluice key list`, /healthz); 0: never. */
+  keyMaxAgeDays: number;
+  /** How long `sluice key rotate` keeps the replaced key usable. */
+  keyGraceSeconds: number;
   providers: Record<ProviderId, ProviderSettings>;
   /** false: every answer is buffered, whatever the request asks (no code change needed). */
   streaming: boolean;
@@ -77,12 +85,19 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       `SLUICE_RESERVATION_TTL_MS (${reservationTtlMs}) must be longer than SLUICE_STREAM_MAX_MS (${streamMaxMs}): a reservation must outlive its stream`,
     );
   }
+  if (env.SLUICE_VAULT_KEY && env.SLUICE_VAULT_KEK_COMMAND?.trim()) {
+    throw new ConfigError("set SLUICE_VAULT_KEY or SLUICE_VAULT_KEK_COMMAND, not both");
+  }
   return {
     port: integer(env, "SLUICE_PORT", 8787, 0, 65535),
     host: env.SLUICE_HOST ?? "127.0.0.1",
     dbPath: resolve(env.SLUICE_DB ?? resolve(dataDir, "sluice.db")),
     vaultKeyPath: resolve(env.SLUICE_VAULT_KEY_FILE ?? resolve(dataDir, "vault.key")),
-    vaultKey: env.SLUICE_VAULT_KEY,
+    vaultKey: env.SLUICE_VAULT_KEY || undefined,
+    vaultKekCommand: env.SLUICE_VAULT_KEK_COMMAND?.trim() || undefined,
+    environment: environmentName(env.SLUICE_ENV),
+    keyMaxAgeDays: integer(env, "SLUICE_KEY_MAX_AGE_DAYS", 30, 0, 3650),
+    keyGraceSeconds: integer(env, "SLUICE_KEY_GRACE_S", 300, 0, 86_400),
     providers,
     streaming: boolean(env, "SLUICE_STREAMING", true),
     maxInputChars: integer(env, "SLUICE_MAX_INPUT_CHARS", 100_000, 1, 10_000_000),
@@ -118,6 +133,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** The environment name: "default" unless set; the rule site ids follow. */
+function environmentName(raw: string | undefined): string {
+  if (raw === undefined || raw === "") return "default";
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(raw)) {
+    throw new ConfigError(
+      `SLUICE_ENV must be 1-64 lowercase letters, digits, ".", "_" or "-", got "${raw}"`,
+    );
+  }
+  return raw;
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type Db, openDatabase } from "./ledger/db.ts";
 import { SettlementJournal } from "./ledger/journal.ts";
+import { openVault } from "./ledger/kek.ts";
 import { NonceStore } from "./ledger/nonces.ts";
 import { RequestLedger, type SettledRequest } from "./ledger/requests.ts";
 import { SettlementQueue } from "./ledger/settlements.ts";
@@ -19,8 +20,8 @@ import { ModelCatalog } from "./routing/catalog.ts";
 import { type Connect, Dialer } from "./routing/dialer.ts";
 import { RouteHealth } from "./routing/health.ts";
 import { Planner } from "./routing/planner.ts";
-import { ProviderKeyStore } from "./vault/provider-keys.ts";
-import { Vault } from "./vault/vault.ts";
+import { describeScope, ProviderKeyStore } from "./vault/provider-keys.ts";
+import type { Vault } from "./vault/vault.ts";
 
 /** Everything the gateway is made of, wired once from its configuration. */
 export interface Services {
@@ -66,10 +67,22 @@ export function createServices(
 ): Services {
   const clock = overrides.clock ?? systemClock;
   const db = openDatabase(config.dbPath);
-  const vault = Vault.open({ key: config.vaultKey, keyPath: config.vaultKeyPath });
+  let vault: Vault;
+  try {
+    vault = openVault(db, vaultSettings(config));
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const providerKeys = new ProviderKeyStore(db, vault);
   const prices = loadPriceBook();
-  const registry = new ProviderRegistry(config, providerKeys);
+  const registry = new ProviderRegistry(config, providerKeys, {
+    onPreviousKeyUsed: (scope) =>
+      logger.warn(
+        { provider: scope.provider, site: scope.siteId, environment: scope.environment },
+        `the provider refused the new ${describeScope(scope)} key; this call uses the key it replaced, until its grace period ends`,
+      ),
+  });
   const catalog = new ModelCatalog(prices);
   const worstCase = (provider: ProviderId, model: string, inputTokens: number, maxTokens: number) =>
     worstCaseCostPicoUsd(provider, model, inputTokens, maxTokens, prices);
@@ -83,12 +96,12 @@ export function createServices(
   const planner = new Planner(catalog, health, {
     defaultMaxTokens: config.defaultMaxTokens,
     autoModels: config.autoModels,
-    isConfigured: (provider) => registry.isConfigured(provider),
+    isConfigured: (provider, siteId) => registry.isConfigured(provider, siteId),
     worstCase,
   });
   const connect: Connect =
     overrides.connect ??
-    (async (provider, call, signal) => (await registry.adapter(provider)).open(call, signal));
+    ((provider, call, signal, siteId) => registry.open(provider, call, signal, siteId));
   const dialer = new Dialer(connect, health, clock, {
     retry: {
       attempts: config.retryAttempts,
@@ -169,6 +182,11 @@ export function createServices(
       }
     },
   };
+}
+
+/** Where the vault's KEK comes from, as the configuration says. */
+export function vaultSettings(config: GatewayConfig) {
+  return { key: config.vaultKey, keyPath: config.vaultKeyPath, command: config.vaultKekCommand };
 }
 
 /** The price function the chat pipeline bills with. */

@@ -97,6 +97,7 @@ export function admit(deps: AdmissionDeps, request: AdmissionRequest): BudgetCho
     request.inputTokens,
     request.maxTokens,
     allowed,
+    request.siteId,
   );
   const inputTokens = reservedInputTokens(request.inputTokens);
   const worstCase = (target: RouteTarget, maxTokens: number) =>
@@ -109,7 +110,14 @@ export function admit(deps: AdmissionDeps, request: AdmissionRequest): BudgetCho
     policy,
     now: request.now,
     targets,
-    cheaper: () => deps.planner.cheaper(requested, request.inputTokens, request.maxTokens, allowed),
+    cheaper: () =>
+      deps.planner.cheaper(
+        requested,
+        request.inputTokens,
+        request.maxTokens,
+        allowed,
+        request.siteId,
+      ),
     worstCase,
   });
   if ("target" in choice) return choice;

@@ -72,6 +72,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       request.messages,
       request.temperature,
       deadline.upstream.signal,
+      input.siteId,
     );
     const { info, maxTokens } = route.target;
     deadline.opened(info.provider);

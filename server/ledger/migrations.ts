@@ -133,4 +133,32 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX site_origins_origin ON site_origins (origin);
   `,
+  // Vault: a provider key is stored per scope, environment (SLUICE_ENV) × site × provider, '*'
+  // meaning every environment or every site; set_at is when it was set (the rotation policy's
+  // age), previous_sealed the key it replaced, usable until previous_until (a rotation's grace).
+  // The keys stored so far serve every environment and every site. vault_kek names the KEK
+  // every data key is sealed under (its id, an HMAC, never the key), written in the same
+  // transaction as a KEK rotation's re-wrap.
+  `
+  CREATE TABLE scoped_provider_keys (
+    provider TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    key_sealed TEXT NOT NULL,
+    set_at INTEGER NOT NULL,
+    previous_sealed TEXT,
+    previous_until INTEGER,
+    PRIMARY KEY (provider, environment, site_id)
+  ) WITHOUT ROWID;
+  INSERT INTO scoped_provider_keys (provider, environment, site_id, key_sealed, set_at)
+    SELECT provider, '*', '*', key_sealed, updated_at FROM provider_keys;
+  DROP TABLE provider_keys;
+  ALTER TABLE scoped_provider_keys RENAME TO provider_keys;
+
+  CREATE TABLE vault_kek (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    kek_id TEXT NOT NULL,
+    since INTEGER NOT NULL
+  );
+  `,
 ];

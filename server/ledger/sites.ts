@@ -42,11 +42,10 @@ export function newSecret(): string {
   }
 }
 
-/** Sites and their shared secrets (sealed in the vault), with a read cache for the hot path. */
+/** Sites and their shared secrets (sealed in the vault, opened per request). */
 export class SiteStore {
   readonly #db: Db;
   readonly #vault: Vault;
-  readonly #secrets = new Map<string, { sealed: string; secret: string }>();
   readonly #select;
   readonly #originListed;
 
@@ -70,7 +69,7 @@ export class SiteStore {
         .prepare(
           "INSERT INTO sites (id, secret_sealed, created_at, secret_rotated_at) VALUES (?, ?, ?, ?)",
         )
-        .run(id, this.#vault.seal(secret, slotOf(id)), now, now);
+        .run(id, this.#vault.seal(secret, siteSecretSlot(id)), now, now);
     } catch (error) {
       if (String(error).includes("UNIQUE")) throw new SiteError(`site "${id}" already exists`);
       throw error;
@@ -82,7 +81,7 @@ export class SiteStore {
     checkSecret(secret);
     const result = this.#db
       .prepare("UPDATE sites SET secret_sealed = ?, secret_rotated_at = ? WHERE id = ?")
-      .run(this.#vault.seal(secret, slotOf(id)), Date.now(), id);
+      .run(this.#vault.seal(secret, siteSecretSlot(id)), Date.now(), id);
     if (result.changes === 0) throw new SiteError(`no site "${id}"`);
     return secret;
   }
@@ -132,39 +131,34 @@ export class SiteStore {
   }
 
   /**
-   * The site's secret, or undefined for an unknown site. The sealed value is
-   * read on every call (a primary-key lookup), so a secret rotated by the CLI
-   * in another process takes effect at once; decryption is cached. A secret
-   * sealed before values were bound to their row is sealed anew in place.
+   * The site's secret, or undefined for an unknown site. Read and opened on
+   * every call (a primary-key lookup and two AES-GCM openings, microseconds):
+   * a secret rotated by the CLI in another process takes effect at once, and
+   * no decrypted secret is kept between requests. A secret sealed before
+   * envelope encryption is sealed anew in place.
    */
   secretFor(id: string): string | undefined {
     const row = this.#select.get(id) as { secret_sealed: string } | undefined;
     if (!row) return undefined;
-    const cached = this.#secrets.get(id);
-    if (cached?.sealed === row.secret_sealed) return cached.secret;
-    const secret = this.#vault.open(row.secret_sealed, slotOf(id));
-    const sealed = this.#vault.isLegacy(row.secret_sealed)
-      ? this.#reseal(id, row.secret_sealed, secret)
-      : row.secret_sealed;
-    this.#secrets.set(id, { sealed, secret });
+    const secret = this.#vault.open(row.secret_sealed, siteSecretSlot(id));
+    if (this.#vault.isLegacy(row.secret_sealed)) this.#reseal(id, row.secret_sealed, secret);
     return secret;
   }
 
-  /** The row's new sealed value, or the legacy one when the row changed or the write failed. */
-  #reseal(id: string, legacySealed: string, secret: string): string {
-    const sealed = this.#vault.seal(secret, slotOf(id));
+  /** Seals a legacy value anew, only if the row still holds it; a failed write is retried next read. */
+  #reseal(id: string, legacySealed: string, secret: string): void {
     try {
-      const result = this.#db
+      this.#db
         .prepare("UPDATE sites SET secret_sealed = ? WHERE id = ? AND secret_sealed = ?")
-        .run(sealed, id, legacySealed);
-      return result.changes > 0 ? sealed : legacySealed;
+        .run(this.#vault.seal(secret, siteSecretSlot(id)), id, legacySealed);
     } catch {
-      return legacySealed;
+      // The legacy value still opens; sealing it anew can wait.
     }
   }
 }
 
-function slotOf(id: string): VaultSlot {
+/** The slot a site's secret is sealed for. */
+export function siteSecretSlot(id: string): VaultSlot {
   return `site_secret:${id}`;
 }
 

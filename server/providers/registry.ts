@@ -1,7 +1,14 @@
 import type { GatewayConfig } from "../config.ts";
-import type { ProviderKeyStore } from "../vault/provider-keys.ts";
+import type { KeyScope, ProviderKeyStore } from "../vault/provider-keys.ts";
 import { createDemoAdapter } from "./demo/index.ts";
-import type { AdapterFactory, ProviderAdapter, ProviderId, ProviderSettings } from "./types.ts";
+import { ProviderAuthError } from "./errors.ts";
+import type {
+  AdapterFactory,
+  ProviderAdapter,
+  ProviderCall,
+  ProviderEvent,
+  ProviderId,
+} from "./types.ts";
 
 const AWS_CREDENTIAL_VARIABLES = [
   "AWS_BEARER_TOKEN_BEDROCK",
@@ -12,19 +19,37 @@ const AWS_CREDENTIAL_VARIABLES = [
   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 ];
 
+export interface RegistryOptions {
+  /** A call the provider refused with the new key was opened with the key it replaced (grace period). */
+  onPreviousKeyUsed?: (scope: KeyScope) => void;
+}
+
 /**
- * Builds one adapter per provider, on first use, from the configuration:
- * an environment variable key wins over a key stored in the vault.
+ * Opens provider calls with the key the request's site may use.
+ * - An environment variable key (SLUICE_OPENAI_API_KEY…) wins over stored
+ *   keys, for every site: its adapter is built once and kept (the key is in the
+ *   process environment anyway). So are the demo's and, for Bedrock without a
+ *   key, the AWS credential chain's.
+ * - Otherwise the vault's key for the site's scope (ProviderKeyStore.resolve:
+ *   site and SLUICE_ENV, site, SLUICE_ENV, everywhere) is opened for each call,
+ *   an adapter is built with it, and both are dropped once the call is open
+ *   (the open stream keeps what it needs). A key scoped to another site or
+ *   environment is never a candidate.
+ * - During a rotation's grace period, a call the provider refuses with the new
+ *   key (401, 403) is opened once more with the key it replaced.
  */
 export class ProviderRegistry {
   readonly #config: GatewayConfig;
   readonly #keys: ProviderKeyStore;
+  readonly #options: RegistryOptions;
   readonly #factories: Record<ProviderId, () => Promise<AdapterFactory>>;
-  readonly #adapters = new Map<ProviderId, Promise<ProviderAdapter>>();
+  /** Adapters that hold no vault key: the demo, environment variable keys, Bedrock's AWS chain. */
+  readonly #shared = new Map<ProviderId, Promise<ProviderAdapter>>();
 
-  constructor(config: GatewayConfig, keys: ProviderKeyStore) {
+  constructor(config: GatewayConfig, keys: ProviderKeyStore, options: RegistryOptions = {}) {
     this.#config = config;
     this.#keys = keys;
+    this.#options = options;
     // Each SDK is loaded on first use: a gateway that only talks to one
     // provider does not carry the others' code in memory.
     const demo = createDemoAdapter({ delayMs: config.demoDelayMs });
@@ -42,27 +67,53 @@ export class ProviderRegistry {
     };
   }
 
-  settingsFor(id: ProviderId): ProviderSettings {
-    const settings = { ...this.#config.providers[id] };
-    if (!settings.apiKey && id !== "demo") {
-      const stored = this.#keys.get(id);
-      if (stored) settings.apiKey = stored;
-    }
-    return settings;
-  }
-
-  /** Whether this provider can be called: a key (or AWS credentials for Bedrock), or the demo. */
-  isConfigured(id: ProviderId, env: NodeJS.ProcessEnv = process.env): boolean {
-    if (id === "demo") return true;
-    if (this.settingsFor(id).apiKey) return true;
+  /**
+   * Whether this provider can be called for `siteId` (without one: with a key
+   * for every site): an environment variable key, a stored key its scope
+   * allows, AWS credentials for Bedrock, or the demo.
+   */
+  isConfigured(id: ProviderId, siteId?: string, env: NodeJS.ProcessEnv = process.env): boolean {
+    if (id === "demo" || this.#config.providers[id].apiKey) return true;
+    if (this.#keys.has(id, this.#config.environment, siteId)) return true;
     return id === "bedrock" && AWS_CREDENTIAL_VARIABLES.some((name) => Boolean(env[name]));
   }
 
-  adapter(id: ProviderId): Promise<ProviderAdapter> {
-    let adapter = this.#adapters.get(id);
+  /** Opens one call to `provider` for `siteId`, with the key its scope allows (see the class). */
+  async open(
+    provider: ProviderId,
+    call: ProviderCall,
+    signal: AbortSignal,
+    siteId: string | undefined,
+  ): Promise<AsyncIterable<ProviderEvent>> {
+    const settings = this.#config.providers[provider];
+    if (provider === "demo" || settings.apiKey)
+      return (await this.#sharedAdapter(provider)).open(call, signal);
+    const stored = this.#keys.resolve(provider, this.#config.environment, siteId);
+    if (!stored) {
+      if (provider === "bedrock") return (await this.#sharedAdapter(provider)).open(call, signal);
+      const site = siteId === undefined ? "every site" : `site ${siteId}`;
+      throw new ProviderAuthError(
+        `${provider}: no API key for ${site} in environment ${this.#config.environment}`,
+        { provider },
+      );
+    }
+    const factory = await this.#factories[provider]();
+    try {
+      return await factory({ ...settings, apiKey: stored.key }).open(call, signal);
+    } catch (error) {
+      if (!(error instanceof ProviderAuthError) || !stored.openPrevious || signal.aborted) {
+        throw error;
+      }
+      this.#options.onPreviousKeyUsed?.(stored.scope);
+      return factory({ ...settings, apiKey: stored.openPrevious() }).open(call, signal);
+    }
+  }
+
+  #sharedAdapter(id: ProviderId): Promise<ProviderAdapter> {
+    let adapter = this.#shared.get(id);
     if (!adapter) {
-      adapter = this.#factories[id]().then((factory) => factory(this.settingsFor(id)));
-      this.#adapters.set(id, adapter);
+      adapter = this.#factories[id]().then((factory) => factory({ ...this.#config.providers[id] }));
+      this.#shared.set(id, adapter);
     }
     return adapter;
   }

@@ -10,11 +10,15 @@ import type { RouteHealth } from "./health.ts";
 import type { RouteTarget } from "./planner.ts";
 import { type RetryPolicy, retryDelayMs } from "./retry.ts";
 
-/** Opens one provider call: the adapter's `open`, behind whatever transport it uses. */
+/**
+ * Opens one provider call: the adapter's `open`, behind whatever transport it
+ * uses, with the provider key `siteId`'s scope allows (none: a key for every site).
+ */
 export type Connect = (
   provider: ProviderId,
   call: ProviderCall,
   signal: AbortSignal,
+  siteId: string | undefined,
 ) => Promise<AsyncIterable<ProviderEvent>>;
 
 export interface DialerOptions {
@@ -55,6 +59,7 @@ export class Dialer {
     messages: ChatMessage[],
     temperature: number | undefined,
     signal: AbortSignal,
+    siteId?: string,
   ): Promise<OpenedRoute> {
     let lastError: ProviderError | undefined;
     let attempts = 0;
@@ -73,7 +78,7 @@ export class Dialer {
         }
         attempts += 1;
         try {
-          const events = await this.#openOnce(target, messages, temperature, signal);
+          const events = await this.#openOnce(target, messages, temperature, signal, siteId);
           breaker.recordSuccess();
           return { target, events, attempts };
         } catch (error) {
@@ -103,6 +108,7 @@ export class Dialer {
     messages: ChatMessage[],
     temperature: number | undefined,
     signal: AbortSignal,
+    siteId: string | undefined,
   ): Promise<AsyncIterable<ProviderEvent>> {
     const attempt = new AbortController();
     const forwardAbort = () => attempt.abort(signal.reason);
@@ -119,6 +125,7 @@ export class Dialer {
         target.info.provider,
         temperature === undefined ? call : { ...call, temperature },
         attempt.signal,
+        siteId,
       );
     } catch (error) {
       // On success the listener stays: a later abort must still reach the open stream.

@@ -14,8 +14,8 @@ export interface PlannerOptions {
   defaultMaxTokens: number;
   /** Candidates for "auto"; empty means one cheap default per configured provider. */
   autoModels: string[];
-  /** Whether the gateway has a key for a provider. */
-  isConfigured: (provider: ProviderId) => boolean;
+  /** Whether the gateway has a key for a provider that the site may use (none: every site). */
+  isConfigured: (provider: ProviderId, siteId: string | undefined) => boolean;
   /** The most a call can cost (pricing's worst case: the one reservations use). */
   worstCase: WorstCase;
 }
@@ -40,17 +40,18 @@ export class Planner {
   /**
    * The ordered targets for a request; throws a Refusal when none fits.
    * `allowed` is the site's allowlist (null: none); for "auto" it replaces the
-   * default candidates.
+   * default candidates. Only providers with a key `siteId` may use are planned.
    */
   plan(
     requestedModel: string,
     inputTokens: number,
     maxTokens: number | undefined,
     allowed: ReadonlySet<string> | null = null,
+    siteId?: string,
   ): RouteTarget[] {
     if (requestedModel !== "auto")
-      return [this.#planExplicit(requestedModel, inputTokens, maxTokens)];
-    const candidates = this.#candidates(allowed);
+      return [this.#planExplicit(requestedModel, inputTokens, maxTokens, siteId)];
+    const candidates = this.#candidates(allowed, siteId);
     const targets = this.#fitting(candidates, inputTokens, maxTokens).sort(
       (a, b) => this.#score(a, inputTokens) - this.#score(b, inputTokens),
     );
@@ -78,9 +79,10 @@ export class Planner {
     inputTokens: number,
     maxTokens: number | undefined,
     allowed: ReadonlySet<string> | null,
+    siteId?: string,
   ): RouteTarget[] {
     const ceiling = this.#worstCase(than, inputTokens);
-    const priced = this.#candidates(allowed).filter(
+    const priced = this.#candidates(allowed, siteId).filter(
       (info) => info.priced && info.id !== than.info.id,
     );
     return this.#fitting(priced, inputTokens, maxTokens)
@@ -88,12 +90,17 @@ export class Planner {
       .sort((a, b) => this.#worstCase(b, inputTokens) - this.#worstCase(a, inputTokens));
   }
 
-  #planExplicit(requestedModel: string, inputTokens: number, maxTokens: number | undefined) {
+  #planExplicit(
+    requestedModel: string,
+    inputTokens: number,
+    maxTokens: number | undefined,
+    siteId: string | undefined,
+  ) {
     const info = this.#catalog.find(requestedModel);
     if (!info) {
       throw new Refusal("unknown_model", `model: "${requestedModel}" is not a known model`);
     }
-    if (!this.#options.isConfigured(info.provider)) {
+    if (!this.#options.isConfigured(info.provider, siteId)) {
       throw new Refusal(
         "provider_not_configured",
         `model: ${info.provider} has no API key configured on this gateway`,
@@ -134,14 +141,14 @@ export class Planner {
   }
 
   /** The allowlist when the site has one, else the "auto" candidates; configured providers only. */
-  #candidates(allowed: ReadonlySet<string> | null): ModelInfo[] {
+  #candidates(allowed: ReadonlySet<string> | null, siteId: string | undefined): ModelInfo[] {
     const defaults =
       this.#options.autoModels.length > 0 ? this.#options.autoModels : this.#catalog.defaults();
     const ids = allowed ? [...allowed] : defaults;
     const configured = ids
       .map((id) => this.#catalog.find(id))
       .filter((info): info is ModelInfo => info !== undefined)
-      .filter((info) => this.#options.isConfigured(info.provider));
+      .filter((info) => this.#options.isConfigured(info.provider, siteId));
     const real = configured.filter((info) => info.provider !== "demo");
     return real.length > 0 ? real : configured;
   }

@@ -10,6 +10,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -24,18 +25,91 @@ const STICKY = 0o1000;
 const CHECKS_MODES = process.platform !== "win32";
 
 /**
- * Reads the vault's master key from `path`, creating it (32 random bytes,
- * base64) on first use. A new key file is mode 0600 in a directory of mode
- * 0700, whatever the umask; an existing one that group or others can reach is
- * refused, so the key is never used from a file other users may have read.
+ * Reads the vault's KEK from `path`, creating it (32 random bytes, base64) on
+ * first use when `create` allows. A new key file is mode 0600 in a directory
+ * of mode 0700, whatever the umask; an existing one that group or others can
+ * reach is refused, so the key is never used from a file other users may have read.
  */
-export function loadKeyFile(path: string): string {
+export function loadKeyFile(path: string, options: { create: boolean } = { create: true }): string {
   try {
     return readKeyFile(path);
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw error;
+    if (!options.create) {
+      throw new VaultError(
+        `the vault key file ${path} does not exist, and the vault holds secrets sealed under a KEK it should hold: restore the file from your backup (or set SLUICE_VAULT_KEY / SLUICE_VAULT_KEK_COMMAND)`,
+      );
+    }
   }
   return createKeyFile(path);
+}
+
+/**
+ * Where `sluice vault rotate-kek` writes the new KEK, beside the key file,
+ * before it re-wraps the data keys; renamed over the key file once the
+ * re-wrap is committed. While it exists, either file may be the vault's KEK:
+ * the database says which (ledger/kek.ts).
+ */
+export function stagedKeyPath(path: string): string {
+  return `${path}.next`;
+}
+
+/** The staged KEK, or undefined when no rotation left one (refused, like the key file, if others can reach it). */
+export function readStagedKeyFile(path: string): string | undefined {
+  try {
+    return readKeyFile(stagedKeyPath(path));
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Writes the staged KEK durably (0600, synced, renamed into place, the directory synced). */
+export function writeStagedKeyFile(path: string, key: string): void {
+  makePrivateDirectory(dirname(path));
+  const staged = stagedKeyPath(path);
+  const temporary = `${staged}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  const fd = openSync(temporary, "wx", 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, `${key.trim()}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temporary, staged);
+  } catch (error) {
+    unlinkSync(temporary);
+    throw error;
+  }
+  syncDirectory(dirname(path));
+}
+
+/**
+ * Renames the staged KEK over the key file (atomic: the key file is always
+ * one KEK or the other, never half of each) and syncs the directory. False
+ * when there is no staged file (another process promoted it first).
+ */
+export function promoteStagedKeyFile(path: string): boolean {
+  try {
+    renameSync(stagedKeyPath(path), path);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw error;
+  }
+  syncDirectory(dirname(path));
+  return true;
+}
+
+function syncDirectory(directory: string): void {
+  if (process.platform === "win32") return;
+  const fd = openSync(directory, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readKeyFile(path: string): string {

@@ -30,7 +30,14 @@ type Part =
   | "tokens";
 
 /** The top-level files that put the gateway together; every other top-level file is a shared leaf. */
-const ENTRY_FILES = new Set(["app.ts", "cli.ts", "serve.ts", "services.ts", "recovery.ts"]);
+const ENTRY_FILES = new Set([
+  "app.ts",
+  "cli.ts",
+  "cli-vault.ts",
+  "serve.ts",
+  "services.ts",
+  "recovery.ts",
+]);
 /** The adapter contract: importable from anywhere, like the shared leaves. */
 const CONTRACT_FILES = new Set(["providers/types.ts", "providers/errors.ts"]);
 

@@ -67,7 +67,7 @@ describe("the sluice command", () => {
     const set = sluice(dir, ["key", "set", "openai"], `${key}\n`);
     expect(set.status).toBe(0);
     const list = sluice(dir, ["key", "list"]);
-    expect(list.stdout).toMatch(/^openai\tstored /m);
+    expect(list.stdout).toMatch(/^openai\tsite \*\tenv \*\tset \d{4}-.*\t0 days old$/m);
     expect(`${set.stdout}${list.stdout}${list.stderr}`).not.toContain(key);
     expect(sluice(dir, ["key", "set", "nosuch", "--value=x"]).status).toBe(2);
     expect(sluice(dir, ["key", "remove", "openai"]).stdout).toContain("removed the openai key");
@@ -123,7 +123,7 @@ describe("the sluice command", () => {
       const db = openDatabase(join(dir, "sluice.db"));
       const vault = Vault.open({ key: undefined, keyPath: join(dir, "vault.key") });
       try {
-        return new ProviderKeyStore(db, vault).get("mistral");
+        return new ProviderKeyStore(db, vault).resolve("mistral", "default", undefined)?.key;
       } finally {
         db.close();
       }

@@ -5,10 +5,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../server/ledger/db.ts";
 import { newSecret, SiteStore } from "../../server/ledger/sites.ts";
-import { ProviderKeyStore } from "../../server/vault/provider-keys.ts";
+import { type KeyScope, ProviderKeyStore } from "../../server/vault/provider-keys.ts";
 import { Vault } from "../../server/vault/vault.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "sluice-vault-"));
+/** A key for every site in every environment: the only scope there was before scopes. */
+const everywhere = (provider: KeyScope["provider"]): KeyScope => ({
+  provider,
+  environment: null,
+  siteId: null,
+});
+const storedKey = (keys: ProviderKeyStore, provider: KeyScope["provider"]) =>
+  keys.resolve(provider, "default", undefined)?.key;
 
 /** A value as the vault sealed it before values were bound to their row: `v1:iv:tag:ciphertext`. */
 function sealUnbound(key: Buffer, plaintext: string): string {
@@ -20,12 +28,15 @@ function sealUnbound(key: Buffer, plaintext: string): string {
   );
 }
 
-/** The sealed value with its auth tag cut to `bytes` (a prefix of the real tag). */
+/** The sealed value with its auth tags (the data key's and the data's in v3) cut to `bytes`. */
 function withTagCutTo(sealed: string, bytes: number): string {
   const parts = sealed.split(":");
-  parts[2] = Buffer.from(parts[2] as string, "base64")
-    .subarray(0, bytes)
-    .toString("base64");
+  const tags = parts[0] === "v3" ? [3, 6] : [2];
+  for (const index of tags) {
+    parts[index] = Buffer.from(parts[index] as string, "base64")
+      .subarray(0, bytes)
+      .toString("base64");
+  }
   return parts.join(":");
 }
 
@@ -36,7 +47,7 @@ describe("the vault", () => {
     const second = vault.seal("sk-live-123456", "provider_key:openai");
     expect(first).not.toBe(second);
     expect(first).not.toContain("sk-live");
-    expect(first.startsWith("v2:")).toBe(true);
+    expect(first.startsWith(`v3:${vault.kekId}:`)).toBe(true);
     expect(vault.open(first, "provider_key:openai")).toBe("sk-live-123456");
     expect(vault.open(second, "provider_key:openai")).toBe("sk-live-123456");
   });
@@ -52,14 +63,20 @@ describe("the vault", () => {
   it("refuses tampered data and the wrong key", () => {
     const vault = new Vault(Buffer.alloc(32, 1));
     const sealed = vault.seal("secret value", "site_secret:blog");
-    const parts = sealed.split(":");
-    const body = Buffer.from(parts[3] as string, "base64");
-    body[0] = (body[0] as number) ^ 1;
-    parts[3] = body.toString("base64");
-    expect(() => vault.open(parts.join(":"), "site_secret:blog")).toThrow(/tampered/);
-    expect(() => new Vault(Buffer.alloc(32, 2)).open(sealed, "site_secret:blog")).toThrow(
-      /wrong vault key/,
+    for (const index of [4, 7]) {
+      // The sealed data key, then the sealed data.
+      const parts = sealed.split(":");
+      const body = Buffer.from(parts[index] as string, "base64");
+      body[0] = (body[0] as number) ^ 1;
+      parts[index] = body.toString("base64");
+      expect(() => vault.open(parts.join(":"), "site_secret:blog")).toThrow(/tampered/);
+    }
+    const otherKek = new Vault(Buffer.alloc(32, 2));
+    expect(() => otherKek.open(sealed, "site_secret:blog")).toThrow(
+      `the data key of site_secret:blog is sealed under KEK ${vault.kekId}, but the vault key is KEK ${otherKek.kekId}`,
     );
+    const relabelled = sealed.replace(vault.kekId, otherKek.kekId);
+    expect(() => otherKek.open(relabelled, "site_secret:blog")).toThrow(/wrong vault key/);
     expect(() => vault.open("plain text", "site_secret:blog")).toThrow(
       /site_secret:blog does not hold a sealed vault value/,
     );
@@ -117,7 +134,7 @@ describe("stored secrets", () => {
     const db = openDatabase(path);
     const vault = new Vault(Buffer.alloc(32, 7));
     const keys = new ProviderKeyStore(db, vault);
-    keys.set("openai", "sk-proj-abcdefghijklmnop");
+    keys.set(everywhere("openai"), "sk-proj-abcdefghijklmnop");
     const sites = new SiteStore(db, vault);
     const secret = sites.add("blog");
     db.close();
@@ -128,7 +145,9 @@ describe("stored secrets", () => {
     expect(raw).not.toContain(secret);
 
     const reopened = openDatabase(path);
-    expect(new ProviderKeyStore(reopened, vault).get("openai")).toBe("sk-proj-abcdefghijklmnop");
+    expect(storedKey(new ProviderKeyStore(reopened, vault), "openai")).toBe(
+      "sk-proj-abcdefghijklmnop",
+    );
     expect(new ProviderKeyStore(reopened, vault).list().map((entry) => entry.provider)).toEqual([
       "openai",
     ]);
@@ -140,13 +159,13 @@ describe("stored secrets", () => {
     const db = openDatabase(join(dir(), "sluice.db"));
     const vault = new Vault(Buffer.alloc(32, 8));
     const keys = new ProviderKeyStore(db, vault);
-    keys.set("openai", "sk-proj-openai-0123456789");
-    keys.set("mistral", "mistral-key-0123456789");
+    keys.set(everywhere("openai"), "sk-proj-openai-0123456789");
+    keys.set(everywhere("mistral"), "mistral-key-0123456789");
     db.prepare(
       "UPDATE provider_keys SET key_sealed = (SELECT key_sealed FROM provider_keys WHERE provider = 'openai') WHERE provider = 'mistral'",
     ).run();
-    expect(keys.get("openai")).toBe("sk-proj-openai-0123456789");
-    expect(() => keys.get("mistral")).toThrow(/provider_key:mistral could not be opened/);
+    expect(storedKey(keys, "openai")).toBe("sk-proj-openai-0123456789");
+    expect(() => storedKey(keys, "mistral")).toThrow(/provider_key:mistral could not be opened/);
 
     const sites = new SiteStore(db, vault);
     const shopSecret = sites.add("shop");
@@ -161,20 +180,19 @@ describe("stored secrets", () => {
     db.close();
   });
 
-  it("seal a value stored before rows were bound anew when it is read, bound to its row", () => {
+  it("seal a value stored before envelope encryption anew when it is read, under a data key of its own", () => {
     const key = Buffer.alloc(32, 9);
     const vault = new Vault(key);
     const db = openDatabase(join(dir(), "sluice.db"));
     const siteSecret = "legacy-site-secret-0123456789abcdef";
-    db.prepare("INSERT INTO provider_keys (provider, key_sealed, updated_at) VALUES (?, ?, 0)").run(
-      "openai",
-      sealUnbound(key, "sk-legacy-0123456789"),
-    );
+    db.prepare(
+      "INSERT INTO provider_keys (provider, environment, site_id, key_sealed, set_at) VALUES (?, '*', '*', ?, 0)",
+    ).run("openai", sealUnbound(key, "sk-legacy-0123456789"));
     db.prepare(
       "INSERT INTO sites (id, secret_sealed, created_at, secret_rotated_at) VALUES (?, ?, 0, 0)",
     ).run("old-site", sealUnbound(key, siteSecret));
 
-    expect(new ProviderKeyStore(db, vault).get("openai")).toBe("sk-legacy-0123456789");
+    expect(storedKey(new ProviderKeyStore(db, vault), "openai")).toBe("sk-legacy-0123456789");
     expect(new SiteStore(db, vault).secretFor("old-site")).toBe(siteSecret);
     const stored = () =>
       db
@@ -182,8 +200,8 @@ describe("stored secrets", () => {
           "SELECT (SELECT key_sealed FROM provider_keys WHERE provider = 'openai') AS key, (SELECT secret_sealed FROM sites WHERE id = 'old-site') AS secret",
         )
         .get() as { key: string; secret: string };
-    expect(stored().key).toMatch(/^v2:/);
-    expect(stored().secret).toMatch(/^v2:/);
+    expect(stored().key).toMatch(/^v3:/);
+    expect(stored().secret).toMatch(/^v3:/);
     expect(vault.open(stored().key, "provider_key:openai")).toBe("sk-legacy-0123456789");
     expect(vault.open(stored().secret, "site_secret:old-site")).toBe(siteSecret);
     expect(() => vault.open(stored().key, "provider_key:xai")).toThrow(/provider_key:xai/);

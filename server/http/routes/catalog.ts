@@ -9,8 +9,8 @@ import { context } from "../context.ts";
 import { sendError } from "../errors.ts";
 
 /**
- * GET /v1/models: the models this site may use (configured providers, within
- * its allowlist), with prices in USD per million tokens and limits.
+ * GET /v1/models: the models this site may use (providers with a key its
+ * scope allows, within its allowlist), with prices in USD per million tokens and limits.
  * `?all=1` lists the whole catalogue of configured providers with an
  * `allowed` flag, for the admin screen's allowlist picker.
  */
@@ -20,9 +20,10 @@ export function modelsRoute(
   policies: PolicyStore,
 ) {
   return (req: Request, res: Response): void => {
-    const allowlist = policies.effective(context(res).siteId).models;
+    const { siteId } = context(res);
+    const allowlist = policies.effective(siteId).models;
     const allowed = (id: string) => allowlist === null || allowlist.includes(id);
-    const configured = new Set(PROVIDER_IDS.filter((id) => registry.isConfigured(id)));
+    const configured = new Set(PROVIDER_IDS.filter((id) => registry.isConfigured(id, siteId)));
     const all = req.query.all === "1";
     const models = catalog
       .list(configured)
