@@ -74,7 +74,16 @@ export function AdminApp() {
             onSaved={(settings) => setLoaded({ state: "ready", settings })}
           />
           <ConnectionPanel />
-          <StreamingPanel />
+          <StreamingPanel
+            settings={loaded.settings}
+            onTransport={(transport) =>
+              setLoaded((current) =>
+                current.state === "ready"
+                  ? { state: "ready", settings: { ...current.settings, ...transport } }
+                  : current,
+              )
+            }
+          />
           {isConnected(loaded.settings) ? (
             <Governance
               key={`${loaded.settings.gateway_url} ${loaded.settings.site_id} ${loaded.settings.secret_set}`}

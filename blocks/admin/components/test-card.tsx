@@ -15,12 +15,15 @@ type Outcome =
 export function TestCard({
   title,
   intro,
+  summary,
   buttonLabel,
   busyLabel,
   run,
 }: {
   title: string;
   intro: string;
+  /** What stands before the intro, e.g. the state the check is about. */
+  summary?: ReactNode;
   buttonLabel: string;
   busyLabel: string;
   /** Runs the check and returns what to show. */
@@ -47,6 +50,7 @@ export function TestCard({
         <h2 className="sluice-admin__panel-title">{title}</h2>
       </CardHeader>
       <CardBody className="sluice-admin__fields">
+        {summary}
         <p className="sluice-admin__intro">{intro}</p>
         {outcome?.kind === "done" ? outcome.report : null}
         {outcome?.kind === "failed" ? (

@@ -1,9 +1,10 @@
 import apiFetch from "@wordpress/api-fetch";
 import { __ } from "@wordpress/i18n";
 import type { PolicyJson, PolicyReport } from "../../../contract/policy";
+import type { TicketGrant } from "../../chat/view/direct";
 
 /** GET/POST /wp-json/sluice/v1/settings (docs/wordpress-contract.md). The secret is never read back. */
-export interface SluiceSettings {
+export type SluiceSettings = {
   gateway_url: string;
   site_id: string;
   secret_set: boolean;
@@ -14,6 +15,31 @@ export interface SluiceSettings {
   rate_limit_per_minute: number;
   /** What the admin should know (absent from an older plugin). */
   warnings?: SettingsWarning[];
+} & Partial<TransportSettings>;
+
+/**
+ * The transport part of the settings (docs/wordpress-contract.md, "Transports: relay and
+ * direct"); an older plugin sends none of it (relay).
+ */
+export interface TransportSettings {
+  /** "", a path on this site's origin ("/sluice-gateway") or an http(s) URL. */
+  direct_url: string;
+  direct_url_from_constant: boolean;
+  /** Where browsers post direct chats ("" without a direct URL). */
+  direct_chat_url: string;
+  /** The origin of this site's pages, which tickets bind. */
+  site_origin: string;
+  /** The transport in force. */
+  transport: "relay" | "direct";
+  /** The last test of direct streaming; `current` when it was of today's URL and origin. */
+  direct_check: {
+    ok: boolean;
+    url: string;
+    origin: string;
+    at: string;
+    detail: string;
+    current: boolean;
+  } | null;
 }
 
 /**
@@ -30,7 +56,10 @@ export interface SettingsWarning {
 
 /** What a Save may send: `secret` only when the admin typed one ("" removes the stored one). */
 export type SettingsChanges = Partial<
-  Pick<SluiceSettings, "gateway_url" | "site_id" | "streaming_mode" | "rate_limit_per_minute">
+  Pick<
+    SluiceSettings,
+    "gateway_url" | "site_id" | "streaming_mode" | "rate_limit_per_minute" | "direct_url"
+  >
 > & { secret?: string };
 
 /** POST /wp-json/sluice/v1/test-connection. */
@@ -62,6 +91,24 @@ export function openStreamProbe(): Promise<Response> {
     path: "/sluice/v1/stream-probe",
     parse: false,
     headers: { Accept: "text/event-stream" },
+  });
+}
+
+/** POST /wp-json/sluice/v1/direct-probe: a ticket for the test chat of direct mode. */
+export function fetchDirectProbeTicket(): Promise<TicketGrant> {
+  return apiFetch<TicketGrant>({ path: "/sluice/v1/direct-probe", method: "POST" });
+}
+
+/** POST /wp-json/sluice/v1/direct-probe/result: what the test found; answers the transport settings. */
+export function reportDirectProbe(result: {
+  url: string;
+  ok: boolean;
+  detail: string;
+}): Promise<TransportSettings> {
+  return apiFetch<TransportSettings>({
+    path: "/sluice/v1/direct-probe/result",
+    method: "POST",
+    data: result,
   });
 }
 

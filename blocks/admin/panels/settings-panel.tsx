@@ -40,6 +40,7 @@ interface Draft {
   secret: string;
   streaming_mode: StreamingMode;
   rate_limit_per_minute: string;
+  direct_url: string;
 }
 
 function draftOf(settings: SluiceSettings): Draft {
@@ -49,13 +50,15 @@ function draftOf(settings: SluiceSettings): Draft {
     secret: "",
     streaming_mode: settings.streaming_mode,
     rate_limit_per_minute: String(settings.rate_limit_per_minute),
+    direct_url: settings.direct_url ?? "",
   };
 }
 
 type Status = { kind: "success" | "error"; message: string } | undefined;
 
 /**
- * Gateway URL, site id, write-only secret, streaming mode and rate limit, with one Save,
+ * Gateway URL, site id, write-only secret, direct gateway URL, streaming mode and rate
+ * limit, with one Save,
  * under the settings route's warnings (each with the code to copy, if any).
  */
 export function SettingsPanel({
@@ -102,6 +105,9 @@ export function SettingsPanel({
     if (!settings.gateway_url_from_constant) changes.gateway_url = draft.gateway_url.trim();
     if (!settings.site_id_from_constant) changes.site_id = draft.site_id.trim();
     if (!settings.secret_from_constant && draft.secret.trim()) changes.secret = draft.secret.trim();
+    if (settings.direct_url !== undefined && !settings.direct_url_from_constant) {
+      changes.direct_url = draft.direct_url.trim();
+    }
     void save(changes, __("Settings saved.", "sluice"));
   };
 
@@ -200,6 +206,30 @@ export function SettingsPanel({
                 }
               >
                 {__("Remove the stored secret", "sluice")}
+              </Button>
+            ) : null}
+          </div>
+          <div className="sluice-admin__direct-url">
+            <TextControl
+              __next40pxDefaultSize
+              __nextHasNoMarginBottom
+              label={__("Direct gateway URL", "sluice")}
+              placeholder={__("empty: answers go through WordPress (relay)", "sluice")}
+              value={draft.direct_url}
+              disabled={settings.direct_url === undefined || settings.direct_url_from_constant}
+              help={
+                settings.direct_url_from_constant
+                  ? fromConstant("SLUICE_DIRECT_URL")
+                  : __(
+                      "Where visitors' browsers reach the gateway, so that they stream answers from it and no PHP worker waits on the model: an https URL (the gateway must list this site's origin), or a path on this site that your web server passes to the gateway, e.g. /sluice-gateway. Direct mode starts once “Test streaming” below works with it.",
+                      "sluice",
+                    )
+              }
+              onChange={(value) => update({ direct_url: value })}
+            />
+            {settings.direct_url !== undefined && !settings.direct_url_from_constant ? (
+              <Button variant="link" onClick={() => update({ direct_url: "/sluice-gateway" })}>
+                {__("Use /sluice-gateway on this site", "sluice")}
               </Button>
             ) : null}
           </div>

@@ -1,22 +1,65 @@
 import { Notice } from "@wordpress/components";
 import { __, sprintf } from "@wordpress/i18n";
 import { TestCard } from "../components/test-card";
-import { openStreamProbe } from "../lib/api";
+import {
+  fetchDirectProbeTicket,
+  openStreamProbe,
+  reportDirectProbe,
+  type SluiceSettings,
+  type TransportSettings,
+} from "../lib/api";
+import { probeDirect } from "../lib/direct-probe";
 import { analyzeProbe, type Intermediary, type ProbeAnalysis } from "../lib/probe-analysis";
 import { readProbe } from "../lib/probe-reader";
+import { DirectProbeReport, TransportSummary } from "./transport-report";
 
-/** "Test streaming": reads the stream probe and says whether this host streams or buffers, and what to change. */
-export function StreamingPanel() {
+/**
+ * "Test streaming": says which transport is in force and tests the one that counts.
+ * Without a direct gateway URL, the stream probe through PHP on this host (relay); with
+ * one, a short chat streamed from the gateway in this browser as the Chat block does it,
+ * whose result switches the transport (docs/wordpress-contract.md, "Transports").
+ */
+export function StreamingPanel({
+  settings,
+  onTransport,
+}: {
+  settings: SluiceSettings;
+  onTransport(transport: TransportSettings): void;
+}) {
+  const direct = (settings.direct_chat_url ?? "") !== "";
   return (
     <TestCard
       title={__("Test streaming", "sluice")}
-      intro={__(
-        "PHP on this host sends 10 small events, 150 ms apart. If they reach your browser one by one, answers can stream; if they arrive together at the end, something between PHP and the browser buffers.",
-        "sluice",
-      )}
+      summary={<TransportSummary settings={settings} />}
+      intro={
+        direct
+          ? __(
+              "Sends one short test chat (at most 32 tokens, billed as any chat) to the direct gateway URL and streams the answer in this browser, as visitors' browsers would. If it works, direct mode is in force; if not, relay.",
+              "sluice",
+            )
+          : __(
+              "PHP on this host sends 10 small events, 150 ms apart. If they reach your browser one by one, answers can stream; if they arrive together at the end, something between PHP and the browser buffers.",
+              "sluice",
+            )
+      }
       buttonLabel={__("Test streaming", "sluice")}
-      busyLabel={__("Testing… (about 2 seconds)", "sluice")}
+      busyLabel={
+        direct
+          ? __("Testing… (a few seconds)", "sluice")
+          : __("Testing… (about 2 seconds)", "sluice")
+      }
       run={async () => {
+        if (direct) {
+          const grant = await fetchDirectProbeTicket();
+          const result = await probeDirect(grant);
+          const transport = await reportDirectProbe({
+            url: grant.url,
+            ok: result.ok,
+            detail: result.detail,
+          });
+          onTransport(transport);
+          return <DirectProbeReport result={result} transport={transport.transport} />;
+        }
         const startedAt = performance.now();
         const response = await openStreamProbe();
         const reading = await readProbe(response, startedAt);
