@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../server/ledger/db.ts";
+import { openVault } from "../../server/ledger/kek.ts";
 import { SiteStore } from "../../server/ledger/sites.ts";
 import { ProviderKeyStore } from "../../server/vault/provider-keys.ts";
 import { Vault } from "../../server/vault/vault.ts";
@@ -147,6 +148,65 @@ describe("the sluice command", () => {
     ]);
     expect(both.status).toBe(2);
     expect(both.stderr).toContain("give --value or --value-file, not both");
+  });
+
+  it("stores keys per scope, lists them with their age, warns about old ones, and rotates one", () => {
+    const scoped = join(dir, "scoped");
+    expect(sluice(scoped, ["site", "add", "blog"], undefined, dir).status).toBe(0);
+    const set = (args: string[], key: string) => sluice(scoped, ["key", ...args], key, dir);
+    expect(set(["set", "openai"], "sk-everywhere-0001").status).toBe(0);
+    const blogProd = set(["set", "openai", "--site", "blog", "--env", "prod"], "sk-blog-prod-02");
+    expect(blogProd.stdout).toBe(
+      "stored the openai (site blog, environment prod) key in the vault\n",
+    );
+    const unknownSite = set(["set", "openai", "--site", "nosuch"], "sk-nosuch-site-03");
+    expect(unknownSite.status).toBe(2);
+    expect(unknownSite.stderr).toContain('no site "nosuch"; add it with: sluice site add nosuch');
+    expect(set(["set", "openai", "--env", "Prod!"], "sk-bad-env-04").stderr).toContain(
+      '--env "Prod!" is not valid',
+    );
+
+    // A key set 45 days ago.
+    const db = openDatabase(join(scoped, "sluice.db"));
+    const vault = openVault(db, { key: undefined, keyPath: join(scoped, "vault.key") });
+    new ProviderKeyStore(db, vault).set(
+      { provider: "mistral", environment: "staging", siteId: null },
+      "mistral-old-key-0005",
+      Date.now() - 45 * 86_400_000,
+    );
+    db.close();
+    const list = sluice(scoped, ["key", "list"], undefined, dir);
+    expect(list.status).toBe(0);
+    const lines = list.stdout.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^mistral\tsite \*\tenv staging\tset \S+\t45 days old\t/);
+    expect(lines[0]).toContain(
+      "OLDER THAN 30 DAYS (SLUICE_KEY_MAX_AGE_DAYS): rotate it with sluice key rotate mistral --env staging",
+    );
+    expect(lines[1]).toMatch(/^openai\tsite \*\tenv \*\tset \S+\t0 days old$/);
+    expect(lines[2]).toMatch(/^openai\tsite blog\tenv prod\tset \S+\t0 days old$/);
+    expect(list.stderr).toContain('this environment (SLUICE_ENV) is "default"');
+    const json = JSON.parse(sluice(scoped, ["key", "list", "--json"], undefined, dir).stdout);
+    expect(json.keys[0]).toMatchObject({ provider: "mistral", age_days: 45, over_max_age: true });
+
+    const rotate = (args: string[], key: string) =>
+      sluice(scoped, ["key", "rotate", "mistral", ...args], key, dir);
+    const missing = rotate(["--env", "prod"], "mistral-new-key-0006");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("no mistral (every site, environment prod) key is stored");
+    const rotated = rotate(["--env", "staging", "--grace-s", "60"], "mistral-new-key-0006");
+    expect(rotated.status).toBe(0);
+    expect(rotated.stdout).toMatch(/stays usable until \S+ \(60 s\), then is deleted/);
+    const after = sluice(scoped, ["key", "list"], undefined, dir).stdout.split("\n")[0];
+    expect(after).toMatch(/^mistral\tsite \*\tenv staging\tset \S+\t0 days old\t/);
+    expect(after).toContain("the key it replaced is usable until");
+    expect(after).not.toContain("OLDER THAN");
+    expect(list.stdout + rotated.stdout + after).not.toMatch(/mistral-(old|new)-key/);
+
+    expect(
+      sluice(scoped, ["key", "remove", "openai", "--site", "blog", "--env", "prod"], undefined, dir)
+        .stdout,
+    ).toBe("removed the openai (site blog, environment prod) key\n");
   });
 
   it("makes its data dir 0700 and refuses a vault key file open to others", () => {
