@@ -70,6 +70,15 @@ export async function registerSite(info: GatewayProcessInfo): Promise<void> {
 }
 
 /**
+ * Lists the origins whose pages may read the suite site's direct chats across origins
+ * (`sluice site set-origins`); none: same-origin pages only. The running gateway reads
+ * the list on every request.
+ */
+export async function setSiteOrigins(info: GatewayProcessInfo, origins: string[]): Promise<void> {
+  await runCli(info, ["site", "set-origins", info.siteId, ...origins]);
+}
+
+/**
  * Starts `sluice serve` and resolves with its pid once /healthz answers. The process
  * is not detached: a Ctrl-C of the test run reaches it too.
  */

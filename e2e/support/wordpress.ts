@@ -1,10 +1,10 @@
 import { expect, type FrameLocator, type Page } from "@playwright/test";
 import { readState } from "./state.ts";
 
-/** Logs the admin in with WordPress's login form. */
-export async function logIn(page: Page): Promise<void> {
+/** Logs the admin in with WordPress's login form (of the suite's server, or another one's). */
+export async function logIn(page: Page, siteUrl = readState().wordpress.url): Promise<void> {
   const { wordpress } = readState();
-  await page.goto(`${wordpress.url}/wp-login.php`);
+  await page.goto(`${siteUrl}/wp-login.php`);
   await page.locator("#user_login").fill(wordpress.adminUser);
   await page.locator("#user_pass").fill(wordpress.adminPassword);
   await Promise.all([page.waitForURL(/\/wp-admin\/?/), page.locator("#wp-submit").click()]);
