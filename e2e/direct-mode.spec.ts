@@ -74,7 +74,7 @@ test("direct mode: the admin switches to it, a visitor's answer streams from the
     await adminPage.goto(`${server.url}/wp-admin/options-general.php?page=sluice`);
     const transport = adminPage.locator(".sluice-admin__transport");
     await expect(transport).toHaveAttribute("data-transport", "relay");
-    await adminPage.getByLabel("Direct gateway URL").fill(gateway.url);
+    await adminPage.getByLabel("Direct streaming URL").fill(gateway.url);
     await adminPage.getByRole("button", { name: "Save", exact: true }).click();
     const screen = adminPage.locator("#sluice-admin-root");
     await expect(screen.getByText("Settings saved.")).toBeVisible();

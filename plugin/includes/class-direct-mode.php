@@ -5,7 +5,7 @@
  * issues a ticket, the browser streams from the gateway itself and the PHP
  * worker is free at once).
  *
- * Direct mode is in force when the admin set a direct gateway URL (the gateway
+ * Direct mode is in force when the admin set a direct streaming URL (the gateway
  * as the visitors' browsers reach it: an absolute URL, or a path on this site's
  * own origin such as /sluice-gateway where a proxy publishes it) and the admin
  * screen's "Test streaming" streamed a chat from it, from this site's origin.
@@ -34,7 +34,7 @@ final class Direct_Mode {
 	}
 
 	/**
-	 * A direct gateway URL as stored: '' (none), a path on this site's origin
+	 * A direct streaming URL as stored: '' (none), a path on this site's origin
 	 * without trailing slashes ('/sluice-gateway'), or an http(s) URL without
 	 * trailing slashes, query or fragment. Null when the text is none of these.
 	 */

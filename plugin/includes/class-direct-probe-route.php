@@ -4,7 +4,7 @@
  *
  * - POST /wp-json/sluice/v1/direct-probe: a ticket, as the ticket route's, for a
  *   short test chat (one question, at most PROBE_MAX_TOKENS tokens, billed as
- *   any chat) to the direct gateway URL, whether direct mode is in force yet or
+ *   any chat) to the direct streaming URL, whether direct mode is in force yet or
  *   not. The admin's browser streams it from the gateway as a visitor's would.
  * - POST /wp-json/sluice/v1/direct-probe/result {url, ok, detail}: what that
  *   browser found. Direct mode is in force once a test of the current URL, from
@@ -97,7 +97,7 @@ final class Direct_Probe_Route {
 
 	public function result( WP_REST_Request $request ): WP_REST_Response|WP_Error {
 		if ( (string) $request['url'] !== $this->direct->chat_url() ) {
-			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, __( 'The direct gateway URL changed during the test: test again.', 'sluice' ) );
+			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, __( 'The direct streaming URL changed during the test: test again.', 'sluice' ) );
 		}
 		$this->direct->record_check( (bool) $request['ok'], (string) $request['detail'] );
 		return new WP_REST_Response( $this->direct->to_public_array(), 200 );

@@ -77,7 +77,7 @@ final class Settings_Route {
 			return $valid;
 		}
 		if ( null === Direct_Mode::normalize_url( (string) $value ) ) {
-			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, __( 'The direct gateway URL must be an http:// or https:// URL without a query, or a path on this site starting with / (e.g. /sluice-gateway).', 'sluice' ) );
+			return Error_Codes::wp_error( Error_Codes::REST_INVALID_PARAM, __( 'The direct streaming URL must be an http:// or https:// URL without a query, or a path on this site starting with / (e.g. /sluice-gateway).', 'sluice' ) );
 		}
 		return true;
 	}
@@ -161,7 +161,7 @@ final class Settings_Route {
 	}
 
 	/**
-	 * What the admin should know about the direct gateway URL.
+	 * What the admin should know about the direct streaming URL.
 	 *
 	 * @param string $chat_url    Direct_Mode::chat_url().
 	 * @param string $site_origin Site_Origin::current().
@@ -174,7 +174,7 @@ final class Settings_Route {
 		return array(
 			array(
 				'code'    => 'direct_plain_http',
-				'message' => __( 'The direct gateway URL uses plain http while this site\'s pages are https: browsers refuse such calls, so visitors\' chats go through WordPress (relay). Use an https URL, or a path on this site that a proxy sends to the gateway.', 'sluice' ),
+				'message' => __( 'The direct streaming URL uses plain http while this site\'s pages are https: browsers refuse such calls, so visitors\' chats go through WordPress (relay). Use an https URL, or a path on this site that a proxy sends to the gateway.', 'sluice' ),
 				'example' => '',
 			),
 		);

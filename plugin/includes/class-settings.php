@@ -173,7 +173,7 @@ final class Settings {
 		return is_string( $sealed ) && '' !== $sealed && null === $this->secret_box->open( $sealed );
 	}
 
-	/** The direct gateway URL: '', a path on this site's origin, or an http(s) URL (Direct_Mode::normalize_url). */
+	/** The direct streaming URL: '', a path on this site's origin, or an http(s) URL (Direct_Mode::normalize_url). */
 	public function direct_url(): string {
 		$constant = $this->constant( 'direct_url' );
 		return null !== $constant ? ( Direct_Mode::normalize_url( $constant ) ?? '' ) : $this->stored()['direct_url'];

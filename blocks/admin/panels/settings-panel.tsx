@@ -57,7 +57,7 @@ function draftOf(settings: SluiceSettings): Draft {
 type Status = { kind: "success" | "error"; message: string } | undefined;
 
 /**
- * Gateway URL, site id, write-only secret, direct gateway URL, streaming mode and rate
+ * Gateway URL, site id, write-only secret, direct streaming URL, streaming mode and rate
  * limit, with one Save,
  * under the settings route's warnings (each with the code to copy, if any).
  */
@@ -213,7 +213,7 @@ export function SettingsPanel({
             <TextControl
               __next40pxDefaultSize
               __nextHasNoMarginBottom
-              label={__("Direct gateway URL", "sluice")}
+              label={__("Direct streaming URL", "sluice")}
               placeholder={__("empty: answers go through WordPress (relay)", "sluice")}
               value={draft.direct_url}
               disabled={settings.direct_url === undefined || settings.direct_url_from_constant}

@@ -15,7 +15,7 @@ import { DirectProbeReport, TransportSummary } from "./transport-report";
 
 /**
  * "Test streaming": says which transport is in force and tests the one that counts.
- * Without a direct gateway URL, the stream probe through PHP on this host (relay); with
+ * Without a direct streaming URL, the stream probe through PHP on this host (relay); with
  * one, a short chat streamed from the gateway in this browser as the Chat block does it,
  * whose result switches the transport (docs/wordpress-contract.md, "Transports").
  */
@@ -34,7 +34,7 @@ export function StreamingPanel({
       intro={
         direct
           ? __(
-              "Sends one short test chat (at most 32 tokens, billed as any chat) to the direct gateway URL and streams the answer in this browser, as visitors' browsers would. If it works, direct mode is in force; if not, relay.",
+              "Sends one short test chat (at most 32 tokens, billed as any chat) to the direct streaming URL and streams the answer in this browser, as visitors' browsers would. If it works, direct mode is in force; if not, relay.",
               "sluice",
             )
           : __(

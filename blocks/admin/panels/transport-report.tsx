@@ -30,7 +30,7 @@ export function TransportSummary({ settings }: { settings: SluiceSettings }) {
     );
   } else if (directUrl === "") {
     explanation = __(
-      "Answers stream from the gateway through WordPress: each open answer holds a PHP worker. Set a direct gateway URL to free them.",
+      "Answers stream from the gateway through WordPress: each open answer holds a PHP worker. Set a direct streaming URL to free them.",
       "sluice",
     );
   } else if (check && !check.ok) {
@@ -47,7 +47,7 @@ export function TransportSummary({ settings }: { settings: SluiceSettings }) {
     explanation = sprintf(
       /* translators: %s: the direct chat URL */
       __(
-        "A direct gateway URL is set (%s). Test streaming to switch to direct mode; until then answers go through WordPress.",
+        "A direct streaming URL is set (%s). Test streaming to switch to direct mode; until then answers go through WordPress.",
         "sluice",
       ),
       directUrl,
