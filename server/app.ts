@@ -7,12 +7,14 @@ import { readRawBody } from "./http/raw-body.ts";
 import { sendRefusal } from "./http/refusals.ts";
 import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
+import { keysRoute } from "./http/routes/keys.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
 import { requestsRoute } from "./http/routes/requests.ts";
 import { ticketChecks } from "./http/ticket-auth.ts";
 import type { Logger } from "./logger.ts";
 import { Refusal } from "./refusal.ts";
 import type { Services } from "./services.ts";
+import { rotationHealth } from "./vault/provider-keys.ts";
 
 export const VERSION = "0.1.0";
 
@@ -37,6 +39,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
         since: backlog.since === undefined ? null : new Date(backlog.since).toISOString(),
         last_error: backlog.lastError ?? null,
       },
+      provider_keys: providerKeyHealth(services),
     });
   });
 
@@ -92,6 +95,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
   app.get("/v1/policy", ...signed, policy.show);
   app.put("/v1/policy", ...signed, policy.update);
   app.get("/v1/requests", ...signed, requestsRoute(services.db));
+  app.get("/v1/keys", ...signed, keysRoute(services.providerKeys, config));
 
   app.use((req: Request, res: Response) => {
     const requestId = context(res).requestId ?? "none";
@@ -121,6 +125,19 @@ export function createApp(services: Services, logger: Logger): express.Express {
     sendError(res, 500, "internal_error", "the gateway failed; see its log", requestId);
   });
   return app;
+}
+
+/**
+ * The rotation policy in /healthz (the status is not changed by it). No site,
+ * scope or key is named: `sluice key list` and the signed GET /v1/keys say which.
+ */
+function providerKeyHealth({ config, providerKeys }: Services) {
+  try {
+    return rotationHealth(providerKeys.list(), config.environment, config.keyMaxAgeDays);
+  } catch {
+    // A failing database is reported in `ledger`; the health check itself must answer.
+    return null;
+  }
 }
 
 function httpStatusOf(error: unknown): number | undefined {

@@ -45,6 +45,7 @@ export async function keyCommand(
   values: Flags,
 ): Promise<number> {
   if (action === "list" && provider === undefined) {
+    keys.dropExpired();
     listKeys(config, keys.list(), Boolean(values.json));
     return 0;
   }

@@ -146,7 +146,7 @@ export class ProviderKeyStore {
     if (this.#vault.isLegacy(row.key_sealed)) this.#reseal(row, key);
     const previous = row.previous_sealed;
     const inGrace = previous !== null && row.previous_until !== null && row.previous_until > now;
-    if (previous !== null && !inGrace) this.#dropExpired(now);
+    if (previous !== null && !inGrace) this.dropExpired(now);
     return {
       scope,
       setAt: row.set_at,
@@ -155,24 +155,50 @@ export class ProviderKeyStore {
     };
   }
 
+  /** What `resolve` would pick (its scope and age), without opening it. */
+  serving(
+    provider: ProviderId,
+    environment: string,
+    siteId: string | undefined,
+    now: number = Date.now(),
+  ): StoredKey | undefined {
+    const row = this.#candidates.get(provider, environment, siteId ?? EVERY) as Row | undefined;
+    if (!row) return undefined;
+    const inGrace = row.previous_until !== null && row.previous_until > now;
+    return {
+      ...scopeOf(row),
+      setAt: row.set_at,
+      previousUntil: inGrace ? row.previous_until : null,
+    };
+  }
+
   /** Whether `resolve` would find a key; opens nothing. */
   has(provider: ProviderId, environment: string, siteId: string | undefined): boolean {
     return this.#exists.get(provider, environment, siteId ?? EVERY) !== undefined;
   }
 
-  /** Every stored key's scope and age, never the keys; drops replaced keys past their grace. */
+  /** Every stored key's scope and age, never the keys (a read only: /healthz calls it). */
   list(now: number = Date.now()): StoredKey[] {
-    this.#dropExpired(now);
     const rows = this.#db
-      .prepare("SELECT * FROM provider_keys ORDER BY provider, environment, site_id")
+      .prepare(
+        "SELECT provider, environment, site_id, set_at, previous_until FROM provider_keys ORDER BY provider, environment, site_id",
+      )
       .all() as Row[];
     return rows
       .filter((row) => isProviderId(row.provider))
-      .map((row) => ({ ...scopeOf(row), setAt: row.set_at, previousUntil: row.previous_until }));
+      .map((row) => ({
+        ...scopeOf(row),
+        setAt: row.set_at,
+        previousUntil:
+          row.previous_until !== null && row.previous_until > now ? row.previous_until : null,
+      }));
   }
 
-  /** Replaced keys past their grace period are deleted: their ciphertext does not linger. */
-  #dropExpired(now: number): void {
+  /**
+   * Deletes the replaced keys past their grace period: their ciphertext does
+   * not linger. Done when a key is opened, set or listed by the CLI.
+   */
+  dropExpired(now: number = Date.now()): void {
     try {
       this.#db
         .prepare(
@@ -290,5 +316,30 @@ export function keyAge(
   return {
     days: Math.max(0, Math.floor((now - setAt) / DAY_MS)),
     overMaxAge: maxAgeDays > 0 && now - setAt > maxAgeDays * DAY_MS,
+  };
+}
+
+/**
+ * How many of the stored keys `environment` may use there are, how many are
+ * older than `maxAgeDays`, the oldest's age, and how many replaced keys are
+ * still in their grace period: /healthz's `provider_keys`.
+ */
+export function rotationHealth(
+  stored: StoredKey[],
+  environment: string,
+  maxAgeDays: number,
+  now: number = Date.now(),
+) {
+  const usable = stored.filter(
+    (key) => key.environment === null || key.environment === environment,
+  );
+  const ages = usable.map((key) => keyAge(key.setAt, now, maxAgeDays));
+  return {
+    environment,
+    max_age_days: maxAgeDays,
+    stored: usable.length,
+    over_max_age: ages.filter((age) => age.overMaxAge).length,
+    oldest_age_days: ages.length === 0 ? null : Math.max(...ages.map((age) => age.days)),
+    in_grace_period: usable.filter((key) => key.previousUntil !== null).length,
   };
 }

@@ -2,6 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../server/config.ts";
+import { openDatabase } from "../../server/ledger/db.ts";
+import { openVault } from "../../server/ledger/kek.ts";
+import { vaultSettings } from "../../server/services.ts";
+import { ProviderKeyStore } from "../../server/vault/provider-keys.ts";
 import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.ts";
 import {
   EXPECTED,
@@ -11,6 +16,7 @@ import {
   type SiteGateway,
   seedVault,
   startSiteGateway,
+  testEnv,
 } from "../support/vault-fixture.ts";
 
 /**
@@ -108,6 +114,69 @@ describe("provider keys scoped by site and environment", () => {
       await gateway?.close();
       gateway = undefined;
       rmSync(lonely, { recursive: true, force: true });
+    }
+  });
+
+  it("warns about keys older than SLUICE_KEY_MAX_AGE_DAYS: counted in /healthz, each site's own on GET /v1/keys", async () => {
+    const aged = mkdtempSync(join(tmpdir(), "sluice-scopes-aged-"));
+    try {
+      seedVault(aged);
+      const config = loadConfig(testEnv(aged));
+      const db = openDatabase(config.dbPath);
+      const keys = new ProviderKeyStore(db, openVault(db, vaultSettings(config)));
+      const fortyDaysAgo = Date.now() - 40 * 86_400_000;
+      keys.set(
+        { provider: "openai", siteId: "blog", environment: "prod" },
+        KEYS.blogProd,
+        fortyDaysAgo,
+      );
+      keys.set(
+        { provider: "mistral", siteId: "shop", environment: null },
+        "mistral-shop-0123",
+        fortyDaysAgo,
+      );
+      db.close();
+      gateway = await startSiteGateway(aged, { SLUICE_ENV: "prod", SLUICE_KEY_MAX_AGE_DAYS: "30" });
+
+      const health = (await (await fetch(`${gateway.url}/healthz`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(health.status).toBe("ok");
+      // Keys usable in prod: every-scope, blog, prod, blog+prod, shop's mistral (not shop+staging).
+      expect(health.provider_keys).toEqual({
+        environment: "prod",
+        max_age_days: 30,
+        stored: 5,
+        over_max_age: 2,
+        oldest_age_days: 40,
+        in_grace_period: 0,
+      });
+      expect(JSON.stringify(health)).not.toMatch(/blog|shop|sk-/);
+
+      const blog = await gateway.get("blog", "/v1/keys");
+      expect(blog.status).toBe(200);
+      expect(blog.body).toMatchObject({ environment: "prod", max_age_days: 30 });
+      expect(blog.body.data).toEqual([
+        {
+          provider: "openai",
+          source: "vault",
+          scope: { site: "blog", environment: "prod" },
+          set_at: new Date(fortyDaysAgo).toISOString(),
+          age_days: 40,
+          over_max_age: true,
+          previous_usable_until: null,
+        },
+      ]);
+      const shop = (await gateway.get("shop", "/v1/keys")).body.data as Record<string, unknown>[];
+      expect(shop.map((key) => [key.provider, key.scope, key.over_max_age])).toEqual([
+        ["openai", { site: null, environment: "prod" }, false],
+        ["mistral", { site: "shop", environment: null }, true],
+      ]);
+    } finally {
+      await gateway?.close();
+      gateway = undefined;
+      rmSync(aged, { recursive: true, force: true });
     }
   });
 
