@@ -32,6 +32,9 @@ final class Ticket {
 
 	private const MAC_PREFIX = 'ticket.v1.';
 
+	/** ChaCha20-Poly1305 (IETF)'s nonce length, written out: not every sodium polyfill defines the constant. */
+	private const IV_BYTES = 12;
+
 	/**
 	 * A ticket and its sealed body for one chat body, as the browser sends them.
 	 *
@@ -90,7 +93,7 @@ final class Ticket {
 	 * @param string|null $iv              12 bytes; random (and so new for every ticket) by default.
 	 */
 	public static function seal( string $secret, string $encoded_payload, string $body, ?string $iv = null ): string {
-		$iv ??= random_bytes( SODIUM_CRYPTO_AEAD_CHACHA20POLY1305_IETF_NPUBBYTES );
+		$iv ??= random_bytes( self::IV_BYTES );
 		$sealed = sodium_crypto_aead_chacha20poly1305_ietf_encrypt( $body, $encoded_payload, $iv, self::body_key( $secret ) );
 		return self::base64url( $iv . $sealed );
 	}

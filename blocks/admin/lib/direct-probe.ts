@@ -62,7 +62,17 @@ export function judgeDirectProbe(
     spreadMs: first === undefined || last === undefined ? 0 : last - first,
   };
   if (attempt.kind === "unreachable") {
-    return { verdict: "unreachable", ok: false, ...base, detail: "unreachable from the browser" };
+    const detail =
+      attempt.status === undefined
+        ? "unreachable from the browser"
+        : `HTTP ${attempt.status} from something other than the gateway`;
+    return {
+      verdict: "unreachable",
+      ok: false,
+      ...base,
+      ...(attempt.status === undefined ? {} : { status: attempt.status }),
+      detail,
+    };
   }
   if (attempt.kind === "stale_ticket") {
     return {

@@ -173,6 +173,9 @@ export function DirectProbeReport({
             )}{" "}
             {inForce}
           </p>
+          {result.status === undefined ? null : (
+            <p className="sluice-admin__detail">{result.detail}</p>
+          )}
         </Notice>
       );
     case "refused":

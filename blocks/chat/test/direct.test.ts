@@ -289,6 +289,41 @@ describe("requestDirectAnswer: falling back to relay", () => {
     });
   });
 
+  test.each([
+    ["a server's 404 page", 404, "text/html", "<h1>Not Found</h1>"],
+    ["WordPress's own 404 (a wrong path)", 404, "application/json", '{"code":"rest_no_route"}'],
+    ["a proxy's 502 page", 502, "text/html", "<h1>Bad Gateway</h1>"],
+    ["a 200 page that is no answer", 200, "text/html", "<html>home</html>"],
+  ])(
+    "an answer from something else than the gateway (%s) goes to the chat route",
+    async (_name, status, type, text) => {
+      const network = new FakeNetwork()
+        .on(TICKET_URL, granted())
+        .on(GATEWAY_URL, () => new Response(text, { status, headers: { "Content-Type": type } }))
+        .on(CHAT_URL, answer("Relayed"));
+      const { result, text: answered } = await ask(network);
+      expect(result).toMatchObject({
+        relayFallback: "unreachable",
+        outcome: { status: "complete" },
+      });
+      expect(answered).toBe("Relayed");
+    },
+  );
+
+  test("a gateway refusal in its envelope is the gateway's word: no relay", async () => {
+    const network = new FakeNetwork()
+      .on(TICKET_URL, granted())
+      .on(GATEWAY_URL, refusedByGateway(503, "no_route"))
+      .on(CHAT_URL, answer("must not be asked"));
+    const { result } = await ask(network);
+    expect(result.outcome).toMatchObject({
+      status: "failed",
+      failure: { kind: "unavailable", code: "no_route" },
+    });
+    expect(result.relayFallback).toBeUndefined();
+    expect(network.callsTo(CHAT_URL)).toHaveLength(0);
+  });
+
   test("a site no longer in direct mode (409 sluice_direct_off) sends it to the chat route", async () => {
     const network = new FakeNetwork()
       .on(TICKET_URL, json(409, { code: "sluice_direct_off", message: "…", data: { status: 409 } }))

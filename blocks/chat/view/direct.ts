@@ -37,16 +37,20 @@ export interface DirectChatRequest extends ChatRequest {
 export interface DirectResult extends ChatResult {
   /**
    * Why this answer was asked of the chat route instead (relay): the site is not in
-   * direct mode (any more), or the gateway could not be reached from this browser. The
-   * page's later questions go to the chat route directly.
+   * direct mode (any more), or the gateway did not answer this browser (GatewayAttempt's
+   * "unreachable"). The page's later questions go to the chat route directly.
    */
   relayFallback?: "direct_off" | "unreachable";
 }
 
 /** What one attempt at the gateway came to. */
 export type GatewayAttempt =
-  /** No answer at all (network, CORS, mixed content, a wrong URL): nothing was sent on. */
-  | { kind: "unreachable" }
+  /**
+   * No answer from the gateway: none at all (network, CORS, mixed content, a wrong host),
+   * or one from something else (`status`: a server's or proxy's page, without the
+   * gateway's error envelope, or neither a stream nor JSON). The gateway ran no chat.
+   */
+  | { kind: "unreachable"; status?: number }
   /** The ticket could not be used (expired, used, another body): a new one may work. */
   | { kind: "stale_ticket"; status: number; code: string }
   | { kind: "answered"; outcome: ChatOutcome };
@@ -97,22 +101,39 @@ export async function sendToGateway(
     if (isAbort(error, signal)) return { kind: "answered", outcome: { status: "stopped" } };
     return { kind: "unreachable" };
   }
+  const discard = () => response.body?.cancel().catch(() => {});
   if (!response.ok) {
-    const body = await readJson(response.clone());
-    const code = readErrorBody(body).code ?? "";
+    const code = gatewayErrorCode(await readJson(response.clone()));
+    if (code === undefined) {
+      await discard();
+      return { kind: "unreachable", status: response.status };
+    }
     if (STALE_TICKET_CODES.includes(code)) {
-      await response.body?.cancel().catch(() => {});
+      await discard();
       return { kind: "stale_ticket", status: response.status, code };
     }
+  } else if (!/event-stream|json/.test(response.headers.get("Content-Type") ?? "")) {
+    await discard();
+    return { kind: "unreachable", status: response.status };
   }
   return { kind: "answered", outcome: await readAnswer(response, handlers, signal, deps) };
+}
+
+/** The code of the gateway's error envelope `{"error": {"code", …}}`; undefined for any other body. */
+function gatewayErrorCode(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const envelope = (body as { error?: unknown }).error;
+  if (typeof envelope !== "object" || envelope === null) return undefined;
+  const code = (envelope as { code?: unknown }).code;
+  return typeof code === "string" && code !== "" ? code : undefined;
 }
 
 /**
  * Asks for an answer in direct mode: a ticket from WordPress, then the answer from the
  * gateway. Never throws: every end is an outcome. A stale ticket is replaced once. When
- * the site is not in direct mode, or the gateway cannot be reached at all (before any
- * byte of an answer), the question goes to the chat route instead, so that a
+ * the site is not in direct mode, or the gateway does not answer (no response at all, or
+ * one from something else; before any byte of an answer), the question goes to the chat
+ * route instead, so that a
  * misconfigured direct URL never breaks the chat. Aborting `signal` stops whichever
  * request is running.
  */
