@@ -35,7 +35,7 @@ async function chatConfig(page: Page): Promise<Record<string, unknown>> {
   return JSON.parse(raw ?? "{}") as Record<string, unknown>;
 }
 
-test("direct mode: the admin switches to it, a visitor's answer streams from the gateway, Stop bills, PHP's one worker stays free", async ({
+test("direct mode: the admin switches to it, a visitor's answer streams from the gateway, Stop bills, PHP's one worker stays free, a broken gateway falls back to relay", async ({
   browser,
 }) => {
   test.setTimeout(240_000);
@@ -164,6 +164,30 @@ test("direct mode: the admin switches to it, a visitor's answer streams from the
     expect(stoppedRow?.cost_picousd, "a stopped answer is billed").toBeGreaterThan(0);
     expect(requested.filter((line) => line.includes("sluice/v1/chat"))).toEqual([]);
     await visitor.context.close();
+
+    // The gateway stops listing this origin (a misconfiguration): the browser's CORS check
+    // fails before anything is sent, and the block asks the chat route instead.
+    await setSiteOrigins(gateway, []);
+    const fallbackVisitor = await newVisitor(browser, "direct-fallback");
+    const fallbackChat = new ChatBlock(fallbackVisitor.page);
+    const fallbackRequests: string[] = [];
+    fallbackVisitor.page.on("request", (request) =>
+      fallbackRequests.push(`${request.method()} ${request.url()}`),
+    );
+    await fallbackChat.open(pageUrl);
+    const fallbackQuestion = "Does the chat still answer?";
+    const fallbackAnswer = await fallbackChat.nextAnswer();
+    await fallbackChat.ask(fallbackQuestion);
+    await fallbackChat.waitUntilIdle();
+    expect(comparable(await fallbackChat.textOf(fallbackAnswer))).toBe(
+      comparable(demoAnswerTo(fallbackQuestion)),
+    );
+    await expect(fallbackChat.notices).toHaveCount(0);
+    expect(fallbackRequests.filter((line) => /sluice\/v1\/(ticket|chat)/.test(line))).toEqual([
+      expect.stringContaining("sluice/v1/ticket"),
+      expect.stringContaining("sluice/v1/chat"),
+    ]);
+    await fallbackVisitor.context.close();
 
     console.log(
       `direct-mode: home page with one PHP worker: idle ${figures.idleHomeMs?.toFixed(0)} ms, while a relayed answer streams ${figures.relayHomeMs?.toFixed(0)} ms, while a direct answer streams ${figures.directHomeMs?.toFixed(0)} ms`,
