@@ -209,6 +209,8 @@ export async function vaultCommand(
           : ""),
     );
     console.log(nextStep(mode, next, settings.keyPath));
+    from.forget();
+    to.forget();
     return 0;
   } finally {
     lock.release();
@@ -265,11 +267,12 @@ function nextStep(mode: ReturnType<typeof kekMode>, next: NewKek, keyPath: strin
   if (next.fromCommand !== undefined) {
     return `now set SLUICE_VAULT_KEK_COMMAND=${JSON.stringify(next.fromCommand)}${mode === "environment" ? " and unset SLUICE_VAULT_KEY" : ""}, then start the gateway${mode === "key-file" ? `; ${keyPath} holds the old KEK: delete it` : ""}`;
   }
+  const orKeyFile = `(or unset it and put the KEK in ${keyPath}, mode 0600)`;
   if (mode === "environment") {
-    return "now set SLUICE_VAULT_KEY to the new KEK, then start the gateway: until then nothing can open the vault";
+    return `now set SLUICE_VAULT_KEY to the new KEK ${orKeyFile}, then start the gateway: until then nothing can open the vault`;
   }
   if (mode === "command") {
-    return "now make SLUICE_VAULT_KEK_COMMAND print the new KEK, then start the gateway: until then nothing can open the vault";
+    return `now make SLUICE_VAULT_KEK_COMMAND print the new KEK ${orKeyFile}, then start the gateway: until then nothing can open the vault`;
   }
   return `the new KEK is in ${keyPath}${next.fromFile ? ` (delete ${next.fromFile} unless it is your backup)` : ""}; back it up, then start the gateway`;
 }

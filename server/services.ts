@@ -179,6 +179,7 @@ export function createServices(
         ledger.flushCheckpoints();
       } finally {
         db.close();
+        vault.forget();
       }
     },
   };

@@ -113,6 +113,14 @@ export class Vault {
     }
   }
 
+  /**
+   * Zeroes this vault's copy of the KEK (the gateway and the CLI do so when
+   * they close); nothing opens or seals with it after that.
+   */
+  forget(): void {
+    this.#kek.fill(0);
+  }
+
   /** Whether a sealed value predates envelope encryption (v1, v2): its row should be sealed anew. */
   isLegacy(sealedValue: string): boolean {
     return !sealedValue.startsWith(`${ENVELOPE_FORMAT}:`);

@@ -154,6 +154,7 @@ describe("provider keys scoped by site and environment", () => {
       });
       expect(JSON.stringify(health)).not.toMatch(/blog|shop|sk-/);
 
+      expect((await fetch(`${gateway.url}/v1/keys`)).status).toBe(401);
       const blog = await gateway.get("blog", "/v1/keys");
       expect(blog.status).toBe(200);
       expect(blog.body).toMatchObject({ environment: "prod", max_age_days: 30 });
