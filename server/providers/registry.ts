@@ -2,6 +2,7 @@ import type { GatewayConfig } from "../config.ts";
 import type { KeyScope, ProviderKeyStore } from "../vault/provider-keys.ts";
 import { createDemoAdapter } from "./demo/index.ts";
 import { ProviderAuthError } from "./errors.ts";
+import { createNodeFetch } from "./transport/node-fetch.ts";
 import type {
   AdapterFactory,
   ProviderAdapter,
@@ -34,7 +35,9 @@ export interface RegistryOptions {
  *   site and SLUICE_ENV, site, SLUICE_ENV, everywhere) is opened for each call,
  *   an adapter is built with it, and both are dropped once the call is open
  *   (the open stream keeps what it needs). A key scoped to another site or
- *   environment is never a candidate.
+ *   environment is never a candidate. The OpenAI-compatible clients built so
+ *   share one transport (pooled connections); Anthropic's SDK pools in the
+ *   global fetch; a Bedrock client built per call opens its own connection.
  * - During a rotation's grace period, a call the provider refuses with the new
  *   key (401, 403) is opened once more with the key it replaced.
  */
@@ -45,6 +48,8 @@ export class ProviderRegistry {
   readonly #factories: Record<ProviderId, () => Promise<AdapterFactory>>;
   /** Adapters that hold no vault key: the demo, environment variable keys, Bedrock's AWS chain. */
   readonly #shared = new Map<ProviderId, Promise<ProviderAdapter>>();
+  /** One transport for the adapters built per call: they share its pooled connections. */
+  readonly #fetch = createNodeFetch();
 
   constructor(config: GatewayConfig, keys: ProviderKeyStore, options: RegistryOptions = {}) {
     this.#config = config;
@@ -98,14 +103,15 @@ export class ProviderRegistry {
       );
     }
     const factory = await this.#factories[provider]();
+    const perCall = { ...settings, fetch: this.#fetch };
     try {
-      return await factory({ ...settings, apiKey: stored.key }).open(call, signal);
+      return await factory({ ...perCall, apiKey: stored.key }).open(call, signal);
     } catch (error) {
       if (!(error instanceof ProviderAuthError) || !stored.openPrevious || signal.aborted) {
         throw error;
       }
       this.#options.onPreviousKeyUsed?.(stored.scope);
-      return factory({ ...settings, apiKey: stored.openPrevious() }).open(call, signal);
+      return factory({ ...perCall, apiKey: stored.openPrevious() }).open(call, signal);
     }
   }
 

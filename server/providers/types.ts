@@ -88,6 +88,13 @@ export interface ProviderSettings {
   baseUrl?: string;
   /** Bedrock only. */
   region?: string;
+  /**
+   * The HTTP transport for SDKs that take a `fetch` (the OpenAI-compatible
+   * ones); without it an adapter makes its own. The registry builds an adapter
+   * per call for a key from the vault, and passes one shared transport so those
+   * calls reuse pooled connections.
+   */
+  fetch?: typeof fetch;
 }
 
 export interface ProviderAdapter {

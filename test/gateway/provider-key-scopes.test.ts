@@ -70,9 +70,12 @@ describe("provider keys scoped by site and environment", () => {
       SLUICE_OPENAI_BASE_URL: upstream.baseUrl,
     });
     const before = upstream.keys.length;
+    const connectionsBefore = upstream.connections;
     for (let round = 0; round < 5; round += 1) {
       for (const site of SITES) await gateway.ask(site, `round ${round}`);
     }
+    // A client is built per call with the key opened for it, over one pool of connections.
+    expect(upstream.connections - connectionsBefore).toBe(1);
     const used = new Set(upstream.keys.slice(before));
     // Scoped to staging, to blog alone, or shadowed by a more specific key in prod.
     for (const never of [KEYS.shopStaging, KEYS.blog, KEYS.everywhere]) {

@@ -13,6 +13,8 @@ export interface RecordingUpstream {
   /** The key of each request, in the order they arrived (refused ones too). */
   readonly keys: string[];
   readonly refused: Set<string>;
+  /** TCP connections opened to the server so far. */
+  readonly connections: number;
   /** Resolves once `count` requests are held. */
   holding(count: number): Promise<void>;
   release(): void;
@@ -67,12 +69,19 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     );
     response.end("data: [DONE]\n\n");
   });
+  let connections = 0;
+  server.on("connection", () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     keys,
     refused,
+    get connections() {
+      return connections;
+    },
     holding: (count) =>
       held.length >= count
         ? Promise.resolve()

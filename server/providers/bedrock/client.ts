@@ -7,17 +7,6 @@ import type { ProviderSettings } from "../types.ts";
 
 export const DEFAULT_BEDROCK_REGION = "us-east-1";
 
-let handler: NodeHttpHandler | undefined;
-
-/**
- * One handler (and so one pool of keep-alive sockets) for every client: the
- * registry builds a client for each call made with a key from the vault.
- */
-function sharedHandler(): NodeHttpHandler {
-  handler ??= new NodeHttpHandler();
-  return handler;
-}
-
 /**
  * The Bedrock Runtime client for one adapter.
  *
@@ -43,7 +32,7 @@ export function createBedrockClient(
     region: settings.region || env.SLUICE_BEDROCK_REGION || DEFAULT_BEDROCK_REGION,
     // The gateway's router retries (with jitter, across candidates).
     maxAttempts: 1,
-    requestHandler: sharedHandler(),
+    requestHandler: new NodeHttpHandler(),
   };
   if (settings.baseUrl) config.endpoint = settings.baseUrl;
   if (settings.apiKey) {

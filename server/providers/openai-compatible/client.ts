@@ -5,6 +5,8 @@ export interface ClientSettings {
   apiKey: string;
   baseUrl: string;
   headersTimeoutMs: number;
+  /** A transport shared with other clients; a new one (its own keep-alive pool) without. */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -51,6 +53,6 @@ export function createClient(settings: ClientSettings): OpenAI {
     project: null,
     // The SDK builds, signs and sends every request and reads every refusal;
     // over node:http the answer's body stays a Node stream, read by stream.ts.
-    fetch: createNodeFetch(),
+    fetch: settings.fetch ?? createNodeFetch(),
   });
 }

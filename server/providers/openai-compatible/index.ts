@@ -37,6 +37,7 @@ export function createCompatibleAdapter(
         apiKey: settings.apiKey,
         baseUrl: settings.baseUrl || profile.defaultBaseUrl,
         headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+        ...(settings.fetch ? { fetch: settings.fetch } : {}),
       })
     : undefined;
 

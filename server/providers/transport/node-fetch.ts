@@ -11,30 +11,6 @@ export interface NodeFetchOptions {
 /** Error bodies are read whole (the SDK parses them); past this they are cut. */
 const MAX_ERROR_BODY_BYTES = 1 << 20;
 
-type Agents = { "http:": http.Agent; "https:": https.Agent };
-
-function createAgents(tls: https.AgentOptions = {}): Agents {
-  // Idle pooled sockets close after 4 s (as undici's do), sooner when the
-  // server's Keep-Alive header asks; a busy socket is never timed out here.
-  const agentOptions = { keepAlive: true, scheduling: "lifo" as const, timeout: 4_000 };
-  return {
-    "http:": new http.Agent(agentOptions),
-    "https:": new https.Agent({ ...agentOptions, ...tls }),
-  };
-}
-
-let shared: Agents | undefined;
-
-/**
- * One pair of agents for every fetch made without TLS options: the registry
- * builds an adapter (and so a client and its fetch) for each call made with a
- * vault key, and those calls must still reuse the pooled connections.
- */
-function sharedAgents(): Agents {
-  shared ??= createAgents();
-  return shared;
-}
-
 /**
  * A `fetch` for the provider SDKs, over `node:http`/`node:https` with
  * keep-alive agents, for the calls where the gateway reads the answer itself.
@@ -49,7 +25,13 @@ function sharedAgents(): Agents {
  * redirect, and a 3xx reaches the SDK as a failed call.
  */
 export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
-  const agents = options.tls ? createAgents(options.tls) : sharedAgents();
+  // Idle pooled sockets close after 4 s (as undici's do), sooner when the
+  // server's Keep-Alive header asks; a busy socket is never timed out here.
+  const agentOptions = { keepAlive: true, scheduling: "lifo" as const, timeout: 4_000 };
+  const agents = {
+    "http:": new http.Agent(agentOptions),
+    "https:": new https.Agent({ ...agentOptions, ...options.tls }),
+  };
 
   // async: whatever throws (a bad header value) rejects, as with fetch.
   return async function nodeFetch(input, init = {}) {
