@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import { HINT_HEADERS, type ProbeArrival, type ProbeReading } from "./probe-analysis";
+import { HINT_HEADERS, type ProbeArrival, type ProbeReading } from "./probe-analysis.ts";
 
 /**
  * Reads a stream-probe response as it arrives and notes when each event came. Events
