@@ -40,6 +40,11 @@ const minimumVersions: Record<CoreSuite, [number, number]> = {
   sid: [7, 1],
 };
 
+/** The oldest WordPress a suite may give, "major.minor" (e.g. "7.1" for forky). */
+export function minimumWordPress(suite: CoreSuite): string {
+  return minimumVersions[suite].join(".");
+}
+
 /** Where a suite's core tree is cached: trixie keeps the folder it always had. */
 export function coreCacheDir(cacheDir: string, suite: CoreSuite): string {
   return path.join(

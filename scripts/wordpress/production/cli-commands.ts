@@ -1,7 +1,7 @@
 import path from "node:path";
 import { readSiteState } from "../site-state.ts";
 import { readDaemon } from "./daemons.ts";
-import { readStackSettings, stackLayout } from "./layout.ts";
+import { readStackSettings, readStartedSettings, stackLayout } from "./layout.ts";
 import { mariadbName } from "./mariadb.ts";
 import { type NginxVariant, nginxInstance, nginxVariantNames, nginxVariants } from "./nginx.ts";
 import { phpFpmName } from "./php-fpm.ts";
@@ -117,13 +117,15 @@ export async function runProductionCommand(
 
 function printProductionStatus(dir: string): boolean {
   const layout = stackLayout(dir);
-  const settings = readStackSettings(layout);
+  const provisioned = readStackSettings(layout);
   const state = readSiteState(layout.siteDir);
-  if (!settings || !state) {
+  if (!provisioned || !state) {
     console.log(`No production stack provisioned in ${dir}`);
     return false;
   }
   const running = new Set(runningDaemons(dir));
+  // While it runs, what start was told; else what the next start will use.
+  const settings = (running.size > 0 && readStartedSettings(layout)) || provisioned;
   const status = (name: string) => (running.has(name) ? "running" : "not running");
   const nginx = nginxInstance(layout, settings.ports.nginx, settings.nginxVariant);
   console.log(

@@ -10,6 +10,9 @@ export const defaultStackDir = path.join(defaultCacheDir, "wp-production");
 /** Ports of the local production stack unless told otherwise (php -S uses 8881). */
 export const defaultStackPorts = { nginx: 8891, phpFpm: 9891, mariadb: 3391 } as const;
 
+/** The site's database and its user (the password is generated per stack). */
+export const defaultDatabase = { name: "wordpress", user: "wordpress" } as const;
+
 /** PHP-FPM's pm.max_children unless told otherwise: what many small hosts allow. */
 export const defaultMaxChildren = 5;
 
@@ -67,6 +70,20 @@ export function writeStackSettings(layout: StackLayout, settings: StackSettings)
   const file = settingsFile(layout);
   writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
+}
+
+/** What `start` runs with (its options may differ from the provisioned settings). */
+function startedFile(layout: StackLayout): string {
+  return path.join(layout.runDir, "started.json");
+}
+
+export function writeStartedSettings(layout: StackLayout, settings: StackSettings): void {
+  writeFileSync(startedFile(layout), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function readStartedSettings(layout: StackLayout): StackSettings | undefined {
+  const file = startedFile(layout);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StackSettings) : undefined;
 }
 
 export function newDatabasePassword(): string {

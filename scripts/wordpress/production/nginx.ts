@@ -47,13 +47,26 @@ export const nginxVariants: Record<NginxVariant, VariantChange> = {
   },
 };
 
-/** Where this stack's nginx sends things: the values of the shipped file's EDIT lines. */
+/** The values of the shipped file's EDIT lines for one deployment of it. */
 export interface NginxSiteSettings {
-  port: number;
+  /** What `listen` takes: "127.0.0.1:8891", "80". */
+  listen: string;
+  /** The WordPress folder. */
   root: string;
-  phpFpmPort: number;
+  /** host:port (or unix:/path) of PHP-FPM. */
+  phpFpm: string;
   /** host:port of the gateway. */
   gateway: string;
+}
+
+/** The EDIT lines the stack sets, as shipped, each with what it becomes. */
+export function siteLineEdits(settings: NginxSiteSettings): Record<string, string> {
+  return {
+    "server unix:/run/php/php8.2-fpm.sock;": `server ${settings.phpFpm};`,
+    "server 127.0.0.1:8787;": `server ${settings.gateway};`,
+    "listen 80;": `listen ${settings.listen};`,
+    "root /var/www/wordpress;": `root ${settings.root};`,
+  };
 }
 
 /**
@@ -68,14 +81,11 @@ export function renderSiteConf(
   variant: NginxVariant = "shipped",
 ): string {
   const edits: LineEdit[] = [
-    {
-      line: "server unix:/run/php/php8.2-fpm.sock;",
-      becomes: `server 127.0.0.1:${settings.phpFpmPort};`,
+    ...Object.entries(siteLineEdits(settings)).map(([line, becomes]) => ({
+      line,
+      becomes,
       times: 1,
-    },
-    { line: "server 127.0.0.1:8787;", becomes: `server ${settings.gateway};`, times: 1 },
-    { line: "listen 80;", becomes: `listen 127.0.0.1:${settings.port};`, times: 1 },
-    { line: "root /var/www/wordpress;", becomes: `root ${settings.root};`, times: 1 },
+    })),
     ...nginxVariants[variant].edits,
   ];
   const lines = shipped.split("\n");
@@ -158,7 +168,7 @@ const systemFastcgiParams = "/etc/nginx/fastcgi_params";
 
 /**
  * The stack's fastcgi_params: the system's, except that HTTP_HOST keeps the port.
- * Debian's (since a 2026 security update) passes `HTTP_HOST $host`, without the port;
+ * Debian's (since 1.22.1-9+deb12u6, bug #1126960) passes `HTTP_HOST $host`, without the port;
  * a site on port 80 or 443 never notices, but the stack serves WordPress on another
  * port, and WordPress would then redirect every page to itself.
  */

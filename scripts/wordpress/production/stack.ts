@@ -7,6 +7,7 @@ import { readSiteState } from "../site-state.ts";
 import { type RunningDaemon, readDaemon, stopDaemon } from "./daemons.ts";
 import {
   createLayout,
+  defaultDatabase,
   defaultMaxChildren,
   defaultStackDir,
   defaultStackPorts,
@@ -16,6 +17,7 @@ import {
   type StackSettings,
   stackLayout,
   writeStackSettings,
+  writeStartedSettings,
 } from "./layout.ts";
 import { ensureDatabase, initMariadb, mariadbName, startMariadb } from "./mariadb.ts";
 import { type NginxVariant, nginxInstance, nginxVariants, startNginx } from "./nginx.ts";
@@ -73,11 +75,7 @@ export async function provisionProductionStack(
     },
     maxChildren: options.maxChildren ?? previous?.maxChildren ?? defaultMaxChildren,
     nginxVariant: options.nginxVariant ?? previous?.nginxVariant ?? "shipped",
-    database: previous?.database ?? {
-      name: "wordpress",
-      user: "wordpress",
-      password: newDatabasePassword(),
-    },
+    database: previous?.database ?? { ...defaultDatabase, password: newDatabasePassword() },
   };
 
   await initMariadb(tools, layout, log);
@@ -166,7 +164,7 @@ export async function startProductionStack(options: StartStackOptions = {}): Pro
   const gateway = new URL(state.gatewayUrl);
   const siteSettings = {
     root: layout.siteDir,
-    phpFpmPort: settings.ports.phpFpm,
+    phpFpm: `127.0.0.1:${settings.ports.phpFpm}`,
     gateway: `${gateway.hostname}:${gateway.port || (gateway.protocol === "https:" ? 443 : 80)}`,
   };
   const stopAll = async () => {
@@ -175,7 +173,8 @@ export async function startProductionStack(options: StartStackOptions = {}): Pro
   };
   const addNginx = async (port: number, variant: NginxVariant) => {
     const instance = nginxInstance(layout, port, variant);
-    const daemon = await startNginx(tools, layout, instance, { ...siteSettings, port }, tied);
+    const site = { ...siteSettings, listen: `127.0.0.1:${port}` };
+    const daemon = await startNginx(tools, layout, instance, site, tied);
     daemons.push(daemon);
     return {
       url: `http://127.0.0.1:${port}`,
@@ -197,7 +196,8 @@ export async function startProductionStack(options: StartStackOptions = {}): Pro
     );
     const { url } = await addNginx(settings.ports.nginx, settings.nginxVariant);
     await waitForWordPress(url, layout);
-    writeStackSettings(layout, settings);
+    // Options of this start only: the provisioned settings stay the defaults.
+    writeStartedSettings(layout, settings);
     log(
       `WordPress ${state.wordPressVersion} is up at ${url} in ${seconds(performance.now() - started)} (nginx: ${nginxVariants[settings.nginxVariant].description}; PHP-FPM pm.max_children = ${settings.maxChildren}; MariaDB on port ${settings.ports.mariadb})`,
     );
