@@ -13,9 +13,12 @@ import { type HostStack, startHostStack } from "./support/stack.ts";
 // shipped, relaying a real gateway's chat; then the same site behind nginx set up the
 // way real hosts break SSE.
 
-/** The demo provider's pause between two words: 30 words take about 600 ms. */
-const wordDelayMs = 20;
-const words = Array.from({ length: 30 }, (_, index) => `word${index}`);
+/**
+ * The demo provider's pause between two words: 24 words take about 900 ms. Far enough
+ * apart that a test process slowed by other suites still reads most words on their own.
+ */
+const wordDelayMs = 40;
+const words = Array.from({ length: 24 }, (_, index) => `word${index}`);
 const sentSpreadMs = (words.length - 1) * wordDelayMs;
 
 let gateway: TestGateway;
