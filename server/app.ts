@@ -8,6 +8,7 @@ import { sendRefusal } from "./http/refusals.ts";
 import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
 import { keysRoute } from "./http/routes/keys.ts";
+import { metricsRoute } from "./http/routes/metrics.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
 import { requestsRoute } from "./http/routes/requests.ts";
 import { ticketChecks } from "./http/ticket-auth.ts";
@@ -42,6 +43,18 @@ export function createApp(services: Services, logger: Logger): express.Express {
       provider_keys: providerKeyHealth(services),
     });
   });
+
+  // Prometheus scrapes: a bearer token (SLUICE_METRICS_TOKEN), else loopback clients only.
+  const { metrics } = services;
+  app.get(
+    "/metrics",
+    assignRequestId,
+    metricsRoute({
+      render: () => metrics.render(),
+      contentType: metrics.contentType,
+      token: config.metricsToken,
+    }),
+  );
 
   // Every /v1 route: an id; the signature headers (a known site, a fresh
   // timestamp), so a stranger's body is never buffered; the raw body (a Buffer:

@@ -44,6 +44,8 @@ export interface GatewayConfig {
   reservationTtlMs: number;
   demoDelayMs: number;
   logLevel: string;
+  /** SLUICE_METRICS_TOKEN: GET /metrics wants it as a bearer token; unset, only loopback clients may scrape. */
+  metricsToken: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     reservationTtlMs,
     demoDelayMs: integer(env, "SLUICE_DEMO_DELAY_MS", 30, 0, 10_000),
     logLevel: env.SLUICE_LOG_LEVEL ?? "info",
+    metricsToken: metricsToken(env.SLUICE_METRICS_TOKEN),
   };
 }
 
@@ -144,6 +147,20 @@ function environmentName(raw: string | undefined): string {
     );
   }
   return raw;
+}
+
+/** The shortest bearer token GET /metrics accepts: a guessable one would open it to anyone. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function metricsToken(raw: string | undefined): string | undefined {
+  const token = raw?.trim();
+  if (!token) return undefined;
+  if (token.length < MIN_METRICS_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new ConfigError(
+      `SLUICE_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters with no spaces (e.g. openssl rand -hex 24)`,
+    );
+  }
+  return token;
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {

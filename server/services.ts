@@ -12,6 +12,7 @@ import { SettlementQueue } from "./ledger/settlements.ts";
 import { SiteStore } from "./ledger/sites.ts";
 import { UsageReports } from "./ledger/usage.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { costOf, worstCaseCostPicoUsd } from "./pricing/cost.ts";
 import { loadPriceBook, type PriceBook } from "./pricing/prices.ts";
 import { ProviderRegistry } from "./providers/registry.ts";
@@ -44,6 +45,8 @@ export interface Services {
   /** What the chat pipeline runs with (its settlements are group-committed). */
   chat: ChatDeps;
   settlements: SettlementQueue;
+  /** GET /metrics: this gateway's own Prometheus registry. */
+  metrics: GatewayMetrics;
   /** Settles one request at once, in its own transaction. */
   settleNow: (requestId: string, outcome: SettledRequest) => void;
   /** Chats in progress (settled when their ledger row is). */
@@ -93,6 +96,10 @@ export function createServices(
     },
     clock,
   );
+  const metrics = new GatewayMetrics({
+    isCatalogModel: (provider, model) => catalog.find(`${provider}/${model}`)?.priced === true,
+    circuits: () => health.circuits(),
+  });
   const planner = new Planner(catalog, health, {
     defaultMaxTokens: config.defaultMaxTokens,
     autoModels: config.autoModels,
@@ -109,6 +116,7 @@ export function createServices(
       maxDelayMs: config.retryMaxDelayMs,
     },
     firstByteTimeoutMs: config.firstByteTimeoutMs,
+    onRetry: (target, kind) => metrics.retried(target, kind),
   });
   const ledger = new RequestLedger(db);
   const policies = new PolicyStore(db);
@@ -150,8 +158,14 @@ export function createServices(
     price,
     worstCase,
     transaction: <T>(work: () => T) => inTransaction.immediate(work) as T,
-    settle: (requestId, outcome) => settlements.add(requestId, outcome),
+    settle: (requestId, outcome) => {
+      const queuedAt = clock.monotonic();
+      return settlements
+        .add(requestId, outcome)
+        .then(() => metrics.settledIn((clock.monotonic() - queuedAt) / 1000));
+    },
     deadlines: { idleMs: config.streamIdleTimeoutMs, maxMs: config.streamMaxMs },
+    observer: metrics,
   };
   return {
     config,
@@ -172,6 +186,7 @@ export function createServices(
     budget,
     chat,
     settlements,
+    metrics,
     settleNow: db.transaction(applySettlement),
     inflight: new Set(),
     close: () => {

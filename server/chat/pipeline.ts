@@ -1,8 +1,11 @@
+import type { BudgetChoice } from "../budget/choose.ts";
 import type { Clock } from "../clock.ts";
+import type { SettledRequest } from "../ledger/requests.ts";
 import { picoUsdToUsd } from "../pricing/money.ts";
 import { ProviderError } from "../providers/errors.ts";
 import { Refusal } from "../refusal.ts";
 import type { Dialer, OpenedRoute } from "../routing/dialer.ts";
+import type { RouteTarget } from "../routing/planner.ts";
 import { countMessageTokens } from "../tokens/count.ts";
 import { type AdmissionDeps, admitAndRecord } from "./admission.ts";
 import { type DeadlineLimits, StreamDeadline } from "./deadline.ts";
@@ -18,6 +21,17 @@ export interface ChatDeps extends AdmissionDeps, Omit<SettleDeps, "observe"> {
   clock: Clock;
   /** How long a provider may stay silent mid-stream, and how long a whole chat may take. */
   deadlines: DeadlineLimits;
+  /** Told of each chat as it goes (the gateway's metrics); it changes nothing. */
+  observer?: ChatObserver;
+}
+
+export interface ChatObserver {
+  /** Admission refused the chat: nothing was reserved, called or recorded. */
+  refused(siteId: string, refusal: Refusal): void;
+  /** The provider call is open; `settled` follows. */
+  opened(target: RouteTarget): void;
+  /** What the ledger is told of the chat, as it is told; `opened`: the call had opened. */
+  settled(siteId: string, outcome: SettledRequest, opened: boolean): void;
 }
 
 export interface ChatInput {
@@ -46,16 +60,22 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   const { clock } = deps;
   const requestedModel = request.model ?? "auto";
   const inputEstimate = countMessageTokens(request.messages);
-  const choice = admitAndRecord(deps, {
-    requestId: input.requestId,
-    siteId: input.siteId,
-    visitor: request.user,
-    requestedModel,
-    inputTokens: inputEstimate,
-    maxTokens: request.max_tokens,
-    now: clock.now(),
-    streamed: input.streamed,
-  });
+  let choice: BudgetChoice;
+  try {
+    choice = admitAndRecord(deps, {
+      requestId: input.requestId,
+      siteId: input.siteId,
+      visitor: request.user,
+      requestedModel,
+      inputTokens: inputEstimate,
+      maxTokens: request.max_tokens,
+      now: clock.now(),
+      streamed: input.streamed,
+    });
+  } catch (error) {
+    if (error instanceof Refusal) deps.observer?.refused(input.siteId, error);
+    throw error;
+  }
   // Aborts the provider call when the client goes, the provider stalls or the chat runs too long.
   const deadline = new StreamDeadline(
     deps.deadlines,
@@ -66,6 +86,10 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   );
   let route: OpenedRoute | undefined;
   let tally: Tally = emptyTally();
+  const settle: ChatDeps["settle"] = (requestId, outcome) => {
+    deps.observer?.settled(input.siteId, outcome, route !== undefined);
+    return deps.settle(requestId, outcome);
+  };
   try {
     route = await deps.dialer.dial(
       [choice.target, ...choice.fallbacks],
@@ -74,6 +98,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       deadline.upstream.signal,
       input.siteId,
     );
+    deps.observer?.opened(route.target);
     const { info, maxTokens } = route.target;
     deadline.opened(info.provider);
     await sink.start({
@@ -109,7 +134,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   } finally {
     deadline.stop();
     await settleChat(
-      { ...deps, observe: (id, outcome) => deps.dialer.observe(id, outcome) },
+      { ...deps, settle, observe: (id, outcome) => deps.dialer.observe(id, outcome) },
       {
         requestId: input.requestId,
         inputEstimate,

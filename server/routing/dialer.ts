@@ -26,7 +26,12 @@ export interface DialerOptions {
   firstByteTimeoutMs: number;
   /** The retry jitter's source (tests fix it). */
   random?: () => number;
+  /** Told of each attempt after a dial's first (metrics). */
+  onRetry?: (target: RouteTarget, kind: RetryKind) => void;
 }
+
+/** An attempt after the first: the same target after backoff, or the next target. */
+export type RetryKind = "backoff" | "failover";
 
 export interface OpenedRoute {
   target: RouteTarget;
@@ -77,6 +82,7 @@ export class Dialer {
           break;
         }
         attempts += 1;
+        if (attempts > 1) this.#options.onRetry?.(target, attempt > 1 ? "backoff" : "failover");
         try {
           const events = await this.#openOnce(target, messages, temperature, signal, siteId);
           breaker.recordSuccess();

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import { CircuitBreaker } from "./breaker.ts";
+import { type BreakerState, CircuitBreaker } from "./breaker.ts";
 
 export interface HealthOptions {
   breakerFailureThreshold: number;
@@ -51,6 +51,14 @@ export class RouteHealth {
       this.#breakers.set(targetId, breaker);
     }
     return breaker;
+  }
+
+  /** The circuit of every target planned or dialled so far, as of now (metrics). */
+  circuits(): Map<string, BreakerState> {
+    const now = this.#clock.now();
+    return new Map(
+      [...this.#breakers].map(([targetId, breaker]) => [targetId, breaker.state(now)]),
+    );
   }
 
   /** Feeds one call's outcome into the scores. */

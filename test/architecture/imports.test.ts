@@ -27,7 +27,8 @@ type Part =
   | "pricing"
   | "ledger"
   | "vault"
-  | "tokens";
+  | "tokens"
+  | "metrics";
 
 /** The top-level files that put the gateway together; every other top-level file is a shared leaf. */
 const ENTRY_FILES = new Set([
@@ -43,8 +44,29 @@ const CONTRACT_FILES = new Set(["providers/types.ts", "providers/errors.ts"]);
 
 /** What each part may import besides itself, the contract and the shared leaves. */
 const RULES: Record<Part, readonly Part[]> = {
-  entry: ["http", "chat", "budget", "routing", "providers", "pricing", "ledger", "vault", "tokens"],
-  http: ["chat", "budget", "routing", "providers", "pricing", "ledger", "vault", "tokens"],
+  entry: [
+    "http",
+    "chat",
+    "budget",
+    "routing",
+    "providers",
+    "pricing",
+    "ledger",
+    "vault",
+    "tokens",
+    "metrics",
+  ],
+  http: [
+    "chat",
+    "budget",
+    "routing",
+    "providers",
+    "pricing",
+    "ledger",
+    "vault",
+    "tokens",
+    "metrics",
+  ],
   chat: ["budget", "routing", "pricing", "ledger", "tokens"],
   budget: ["routing", "pricing", "ledger"],
   routing: ["providers", "pricing", "tokens"],
@@ -53,6 +75,8 @@ const RULES: Record<Part, readonly Part[]> = {
   ledger: ["vault", "pricing"],
   vault: [],
   tokens: [],
+  // Implements the pipeline's ChatObserver; reads ledger outcomes, routing's circuits, prices' units.
+  metrics: ["chat", "routing", "ledger", "pricing"],
   shared: [],
   contract: [],
 };
@@ -66,6 +90,7 @@ const PACKAGE_RULES: { pattern: RegExp; parts: readonly Part[] }[] = [
   },
   { pattern: /^better-sqlite3$/, parts: ["ledger"] },
   { pattern: /^gpt-tokenizer/, parts: ["tokens"] },
+  { pattern: /^prom-client$/, parts: ["metrics"] },
 ];
 
 /**
