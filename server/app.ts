@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from "express";
-import { signatureChecks } from "./http/auth.ts";
+import { type SignatureRejection, signatureChecks } from "./http/auth.ts";
 import { assignRequestId, context } from "./http/context.ts";
 import { directCors } from "./http/cors.ts";
 import { GatewayError, sendError } from "./http/errors.ts";
@@ -12,6 +12,7 @@ import { metricsRoute } from "./http/routes/metrics.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
 import { requestsRoute } from "./http/routes/requests.ts";
 import { ticketChecks } from "./http/ticket-auth.ts";
+import type { GatewayAudit } from "./ledger/audit-throttle.ts";
 import type { Logger } from "./logger.ts";
 import { Refusal } from "./refusal.ts";
 import type { Services } from "./services.ts";
@@ -19,7 +20,12 @@ import { rotationHealth } from "./vault/provider-keys.ts";
 
 export const VERSION = "0.1.0";
 
-export function createApp(services: Services, logger: Logger): express.Express {
+/** `audit`: where the routes record security events (serve.ts passes it; some tests do not). */
+export function createApp(
+  services: Services,
+  logger: Logger,
+  audit?: GatewayAudit,
+): express.Express {
   const { config } = services;
   const app = express();
   app.disable("x-powered-by");
@@ -63,6 +69,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
     sites: services.sites,
     nonces: services.nonces,
     windowSeconds: config.signatureWindowSeconds,
+    onRejected: (rejection) => auditRejection(audit, "signed", rejection),
   });
   const signed = [
     assignRequestId,
@@ -77,6 +84,15 @@ export function createApp(services: Services, logger: Logger): express.Express {
     maxInputChars: config.maxInputChars,
     keepAliveMs: config.keepAliveMs,
     logger,
+    onRefused: (siteId, refusal) => {
+      if (refusal.code !== "budget_exhausted") return;
+      audit?.throttle.record({
+        actor: "gateway",
+        event: "budget.exhausted",
+        subject: siteId,
+        details: { code: refusal.code, scope: refusal.details.scope ?? null },
+      });
+    },
   });
   app.post("/v1/chat", ...signed, chat);
 
@@ -85,7 +101,12 @@ export function createApp(services: Services, logger: Logger): express.Express {
   // the body is read, then the sealed body opened with it), and reads the
   // answers, worded for visitors. The same chat as /v1/chat from there on. No
   // other route takes a ticket.
-  const ticket = ticketChecks({ sites: services.sites, nonces: services.nonces, logger });
+  const ticket = ticketChecks({
+    sites: services.sites,
+    nonces: services.nonces,
+    logger,
+    onRejected: (rejection) => auditRejection(audit, "direct", rejection),
+  });
   const cors = directCors((origin) => services.sites.isListedOrigin(origin));
   app.options("/v1/direct/chat", cors.preflight);
   app.post(
@@ -104,7 +125,7 @@ export function createApp(services: Services, logger: Logger): express.Express {
     modelsRoute(services.catalog, services.registry, services.policies),
   );
   app.get("/v1/usage", ...signed, usageRoute(services.usage, services.policies));
-  const policy = policyRoutes(services.policies, services.budget);
+  const policy = policyRoutes(services.policies, services.budget, audit?.log);
   app.get("/v1/policy", ...signed, policy.show);
   app.put("/v1/policy", ...signed, policy.update);
   app.get("/v1/requests", ...signed, requestsRoute(services.db));
@@ -151,6 +172,20 @@ function providerKeyHealth({ config, providerKeys }: Services) {
     // A failing database is reported in `ledger`; the health check itself must answer.
     return null;
   }
+}
+
+/** A 401, throttled: the subject is a registered site or "unknown", never a name the request made up. */
+function auditRejection(
+  audit: GatewayAudit | undefined,
+  route: "signed" | "direct",
+  rejection: SignatureRejection,
+): void {
+  audit?.throttle.record({
+    actor: "gateway",
+    event: "signature.rejected",
+    subject: rejection.siteId ?? "unknown",
+    details: { code: rejection.code, route },
+  });
 }
 
 function httpStatusOf(error: unknown): number | undefined {

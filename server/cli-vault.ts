@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { GatewayConfig } from "./config.ts";
+import type { AuditLog } from "./ledger/audit.ts";
 import type { Db } from "./ledger/db.ts";
 import { openVault, type RotationStep, rotateKek, vaultReport } from "./ledger/kek.ts";
 import { lockDatabase } from "./ledger/lock.ts";
@@ -43,6 +44,7 @@ export async function keyCommand(
   action: string | undefined,
   provider: string | undefined,
   values: Flags,
+  audit?: AuditLog,
 ): Promise<number> {
   if (action === "list" && provider === undefined) {
     keys.dropExpired();
@@ -57,8 +59,22 @@ export async function keyCommand(
   }
   const scope = scopeFromFlags(provider, values);
   const what = describeKey(scope);
+  const record = (event: "key.set" | "key.rotated" | "key.removed", extra = {}) =>
+    audit?.append({
+      actor: "operator",
+      event,
+      subject: auditSubject(scope),
+      details: {
+        provider: scope.provider,
+        site: scope.siteId ?? "*",
+        environment: scope.environment ?? "*",
+        ...extra,
+      },
+    });
   if (action === "remove") {
-    console.log(keys.remove(scope) ? `removed the ${what} key` : `no ${what} key was stored`);
+    const removed = keys.remove(scope);
+    if (removed) record("key.removed");
+    console.log(removed ? `removed the ${what} key` : `no ${what} key was stored`);
     return 0;
   }
   if (scope.siteId !== null && !sites.list().some((site) => site.id === scope.siteId)) {
@@ -67,11 +83,13 @@ export async function keyCommand(
   const key = (await secretFromFlags(values, "value")) ?? (await readStdin("the key"));
   if (action === "set") {
     keys.set(scope, key);
+    record("key.set");
     console.log(`stored the ${what} key in the vault`);
     return 0;
   }
   const graceSeconds = graceFromFlags(values, config.keyGraceSeconds);
   const rotated = keys.rotate(scope, key, graceSeconds * 1000);
+  record("key.rotated", { grace_s: rotated.previousUntil === null ? 0 : graceSeconds });
   console.log(
     rotated.previousUntil === null
       ? `rotated the ${what} key; the key it replaced is deleted from the vault`
@@ -303,6 +321,11 @@ function graceFromFlags(values: Flags, fallback: number): number {
     throw new UsageError("--grace-s must be a whole number of seconds from 0 to 86400");
   }
   return seconds;
+}
+
+/** A key's scope in the audit log: provider/site/environment, "*" for all. */
+function auditSubject(scope: KeyScope): string {
+  return `${scope.provider}/${scope.siteId ?? "*"}/${scope.environment ?? "*"}`;
 }
 
 /** "openai (site blog, environment prod)" as the CLI says it. */

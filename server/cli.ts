@@ -9,10 +9,12 @@ import {
 } from "./budget/policy-json.ts";
 import { spendAgainstCaps } from "./budget/report.ts";
 import { describeIssues } from "./chat/schema.ts";
+import { auditCommand } from "./cli-audit.ts";
 import { keyCommand, secretFromFlags, UsageError, vaultCommand } from "./cli-vault.ts";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { signedHeaders } from "./http/signature.ts";
 import { issueTicket } from "./http/ticket.ts";
+import { AuditLog } from "./ledger/audit.ts";
 import { openDatabase } from "./ledger/db.ts";
 import { openVault } from "./ledger/kek.ts";
 import { DatabaseInUseError } from "./ledger/lock.ts";
@@ -65,6 +67,10 @@ Usage:
                                             SLUICE_KEY_MAX_AGE_DAYS (never the keys)
   sluice key remove <provider> [--site ID] [--env NAME]
                                             delete the key of exactly that scope
+  sluice audit verify [--expect-head MAC]   walk the audit log's MAC chain: names the first broken
+                                            row (exit 1), else prints the head MAC to keep elsewhere
+  sluice audit list [--since DATE|DURATION] [--json]
+                                            the audit log (since 2026-12-01, or 30m, 24h, 7d back)
   sluice vault status                       the KEK's id, and whether every stored secret opens
   sluice vault rotate-kek [--new-key-file PATH | --new-kek-command CMD | --generate]
                                             re-wrap every data key under a new KEK (from the file,
@@ -102,18 +108,35 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === "vault") return await vaultCommand(config, db, action, values);
     const vault = openVault(db, vaultSettings(config));
+    if (command === "audit") return auditCommand(db, vault, action, values);
+    const audit = new AuditLog(db, vault, {
+      onError: (error, entry) =>
+        console.error(
+          `sluice: the audit log did not record ${entry.event}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    });
     if (command === "site") {
       const sites = new SiteStore(db, vault);
       if (action === "add" && name) {
-        console.log(sites.add(name, await secretFromFlags(values, "secret")));
+        const secret = sites.add(name, await secretFromFlags(values, "secret"));
+        audit.append({ actor: "operator", event: "site.added", subject: name });
+        console.log(secret);
         return 0;
       }
       if (action === "rotate-secret" && name) {
-        console.log(sites.rotateSecret(name, await secretFromFlags(values, "secret")));
+        const secret = sites.rotateSecret(name, await secretFromFlags(values, "secret"));
+        audit.append({ actor: "operator", event: "site.secret_rotated", subject: name });
+        console.log(secret);
         return 0;
       }
       if (action === "set-origins" && name) {
         const origins = sites.setOrigins(name, positionals.slice(3));
+        audit.append({
+          actor: "operator",
+          event: "site.origins_set",
+          subject: name,
+          details: { origins },
+        });
         console.log(
           origins.length > 0
             ? `${name}: pages of ${origins.join(", ")} may read its direct chats`
@@ -139,7 +162,14 @@ export async function main(argv: string[]): Promise<number> {
       const policies = new PolicyStore(db);
       if (action === "set") {
         const input = policyInputFromFlags(values);
-        policies.set(name, "operator", applyPolicyInput(policies.get(name, "operator"), input));
+        const policy = applyPolicyInput(policies.get(name, "operator"), input);
+        policies.set(name, "operator", policy);
+        audit.append({
+          actor: "operator",
+          event: "policy.changed",
+          subject: name,
+          details: { layer: "operator", policy: policyToJson(policy) },
+        });
       }
       const operator = policies.get(name, "operator");
       const site = policies.get(name, "site");
@@ -223,6 +253,7 @@ export async function main(argv: string[]): Promise<number> {
         action,
         name,
         values,
+        audit,
       );
     }
     throw new UsageError(`unknown command: sluice ${positionals.join(" ")}\n\n${USAGE}`);
@@ -306,6 +337,8 @@ function parseCommandLine(argv: string[]) {
         "grace-s": { type: "string" },
         "new-key-file": { type: "string" },
         "new-kek-command": { type: "string" },
+        since: { type: "string" },
+        "expect-head": { type: "string" },
         generate: { type: "boolean" },
         "day-usd": { type: "string" },
         "month-usd": { type: "string" },

@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
+import { AuditLog } from "./ledger/audit.ts";
+import { AuditThrottle, type GatewayAudit } from "./ledger/audit-throttle.ts";
 import { checkpointInBackground } from "./ledger/checkpointer.ts";
 import { lockDatabase } from "./ledger/lock.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -35,6 +37,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     lock.release();
     throw error;
   }
+  const audit = gatewayAudit(services, logger);
   const checkpoints = checkpointInBackground(services.db);
   const reclaim = setInterval(() => reclaimExpired(services, logger), 60_000);
   reclaim.unref();
@@ -50,7 +53,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       // How often Node looks for requests past those times (its default is 30 s).
       connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.bodyTimeoutMs / 4)),
     },
-    createApp(services, logger),
+    createApp(services, logger, audit),
   );
   server.keepAliveTimeout = 65_000;
   try {
@@ -62,6 +65,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   } catch (error) {
     clearInterval(reclaim);
     await checkpoints.stop();
+    closeAudit(audit);
     services.close();
     lock.release();
     throw error;
@@ -84,6 +88,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       services.settlements.stop();
       clearInterval(reclaim);
       await checkpoints.stop();
+      closeAudit(audit);
       try {
         services.close();
       } finally {
@@ -91,6 +96,27 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }
     },
   };
+}
+
+/**
+ * The audit log the routes write to. A row that cannot be written is logged
+ * and counted (AuditLog.failures), never thrown into a request.
+ */
+function gatewayAudit(services: Services, logger: Logger): GatewayAudit {
+  const log = new AuditLog(services.db, services.vault, {
+    onError: (error, entry) =>
+      logger.error(
+        { err: error, event: entry.event, failures: log.failures },
+        "the audit log could not record an event",
+      ),
+  });
+  return { log, throttle: new AuditThrottle(log) };
+}
+
+/** Writes the counts the throttle still holds, then forgets the audit key. */
+function closeAudit(audit: GatewayAudit): void {
+  audit.throttle.close();
+  audit.log.forget();
 }
 
 /**

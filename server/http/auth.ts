@@ -13,6 +13,14 @@ export interface SignatureCheckOptions {
   sites: SiteStore;
   nonces: NonceStore;
   windowSeconds: number;
+  /** Told of each 401 (for the audit log): its code, and the site when it is a registered one. */
+  onRejected?: (rejection: SignatureRejection) => void;
+}
+
+export interface SignatureRejection {
+  code: string;
+  /** Undefined when the request named no site or an unregistered one. */
+  siteId: string | undefined;
 }
 
 /** What the header check learnt, for the body check that follows it. */
@@ -41,9 +49,11 @@ export function signatureChecks(options: SignatureCheckOptions) {
   const pending = new WeakMap<Request, PendingSignature>();
 
   const headers = (req: Request, res: Response, next: NextFunction): void => {
+    let knownSite: string | undefined;
     const refuse = (code: string, message: string) => {
       discardBody(req);
       sendError(res, 401, code, message, context(res).requestId);
+      options.onRejected?.({ code, siteId: knownSite });
     };
     const siteId = header(req, SIGNATURE_HEADERS.site);
     const timestamp = header(req, SIGNATURE_HEADERS.timestamp);
@@ -62,6 +72,7 @@ export function signatureChecks(options: SignatureCheckOptions) {
       refuse("unknown_site", `site "${siteId}" is not registered on this gateway`);
       return;
     }
+    knownSite = siteId;
     const seconds = Number(timestamp);
     const nowSeconds = Date.now() / 1000;
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(nowSeconds - seconds) > options.windowSeconds) {
@@ -85,11 +96,14 @@ export function signatureChecks(options: SignatureCheckOptions) {
 
   const body = (req: Request, res: Response, next: NextFunction): void => {
     const { requestId } = context(res);
-    const refuse = (code: string, message: string) => sendError(res, 401, code, message, requestId);
     const checked = pending.get(req);
     pending.delete(req);
     if (!checked) throw new Error("the signature headers were not checked before the body");
     const { siteId, secret, timestamp, seconds, nonce, signature } = checked;
+    const refuse = (code: string, message: string) => {
+      sendError(res, 401, code, message, requestId);
+      options.onRejected?.({ code, siteId });
+    };
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const input = { method: req.method, path: req.originalUrl, timestamp, nonce, body: raw };
     if (!signaturesMatch(signatureFor(secret, input), signature)) {

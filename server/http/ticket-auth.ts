@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { NonceStore } from "../ledger/nonces.ts";
 import type { SiteStore } from "../ledger/sites.ts";
 import type { Logger } from "../logger.ts";
+import type { SignatureRejection } from "./auth.ts";
 import { context } from "./context.ts";
 import { sendError } from "./errors.ts";
 import { discardBody } from "./raw-body.ts";
@@ -20,6 +21,8 @@ export interface TicketCheckOptions {
   nonces: NonceStore;
   /** Gets the reason of each refusal, which the visitor is not told. */
   logger: Logger;
+  /** Told of each 401 (for the audit log): its code, and the site when it is a registered one. */
+  onRejected?: (rejection: SignatureRejection) => void;
 }
 
 /**
@@ -58,9 +61,11 @@ export function ticketChecks(options: TicketCheckOptions) {
   };
 
   const headers = (req: Request, res: Response, next: NextFunction): void => {
+    let knownSite: string | undefined;
     const refuse = (code: string, reason: string) => {
       discardBody(req);
       sendError(res, 401, code, reason, context(res).requestId);
+      options.onRejected?.({ code, siteId: knownSite });
     };
     const header = req.headers[TICKET_HEADER];
     if (typeof header !== "string" || header === "") {
@@ -78,6 +83,7 @@ export function ticketChecks(options: TicketCheckOptions) {
       refuse("unknown_site", `site "${payload.site}" is not registered on this gateway`);
       return;
     }
+    knownSite = payload.site;
     if (!macsMatch(ticketMac(secret, ticket.encodedPayload), ticket.mac)) {
       refuse("ticket_invalid", "the ticket's MAC does not match: not made with this site's secret");
       return;
@@ -110,12 +116,14 @@ export function ticketChecks(options: TicketCheckOptions) {
   };
 
   const body = (req: Request, res: Response, next: NextFunction): void => {
-    const refuse = (code: string, reason: string) =>
-      sendError(res, 401, code, reason, context(res).requestId);
     const checked = pending.get(req);
     pending.delete(req);
     if (!checked) throw new Error("the ticket was not checked before the body");
     const { secret, ticket } = checked;
+    const refuse = (code: string, reason: string) => {
+      sendError(res, 401, code, reason, context(res).requestId);
+      options.onRejected?.({ code, siteId: ticket.payload.site });
+    };
     const sealed = sealedField(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
     const opened =
       sealed === undefined ? undefined : openTicketBody(secret, ticket.encodedPayload, sealed);

@@ -7,6 +7,7 @@ import {
 } from "../vault/key-file.ts";
 import { providerKeySlotOfRow } from "../vault/provider-keys.ts";
 import { Vault, VaultError, type VaultSlot } from "../vault/vault.ts";
+import { AuditLog, archiveAuditKey, auditKeySlot } from "./audit.ts";
 import type { Db } from "./db.ts";
 import { siteSecretSlot } from "./sites.ts";
 
@@ -33,6 +34,12 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     slot: (row: Record<string, string>) =>
       providerKeySlotOfRow(row as { provider: string; environment: string; site_id: string }),
   })),
+  {
+    table: "audit_keys",
+    column: "key_sealed",
+    keys: ["kek_id"],
+    slot: (row) => auditKeySlot(row.kek_id as string),
+  },
 ];
 
 interface SealedValue {
@@ -161,6 +168,13 @@ export interface RotationResult {
   rewrapped: number;
   /** Values from before envelope encryption (v1, v2), sealed anew under a data key of their own. */
   upgraded: number;
+  /** Audit keys of retired KEKs (audit.ts), re-wrapped like the data keys but not counted with them. */
+  auditKeys: number;
+}
+
+/** A retired KEK's audit key: a sealed value, but not a secret of the operator's. */
+function isAuditKey(value: SealedValue): boolean {
+  return value.column.table === "audit_keys";
 }
 
 /**
@@ -197,7 +211,9 @@ export function rotateKek(db: Db, rotation: KekRotation): RotationResult {
   try {
     result = db
       .transaction(() => {
-        const counts = { rewrapped: 0, upgraded: 0 };
+        const counts = { rewrapped: 0, upgraded: 0, auditKeys: 0 };
+        // The audit rows MACed so far stay verifiable: their key is kept, re-wrapped below.
+        archiveAuditKey(db, from);
         for (const value of sealedValues(db)) {
           const { column } = value;
           const where = column.keys.map((key) => `${key} = ?`).join(" AND ");
@@ -205,7 +221,8 @@ export function rotateKek(db: Db, rotation: KekRotation): RotationResult {
             from.rewrap(value.sealed, value.slot, to),
             ...value.keyValues,
           );
-          if (from.isLegacy(value.sealed)) counts.upgraded += 1;
+          if (isAuditKey(value)) counts.auditKeys += 1;
+          else if (from.isLegacy(value.sealed)) counts.upgraded += 1;
           else counts.rewrapped += 1;
         }
         onStep?.("rewrapped");
@@ -213,6 +230,14 @@ export function rotateKek(db: Db, rotation: KekRotation): RotationResult {
           to.kekId,
           Date.now(),
         );
+        const audit = new AuditLog(db, to);
+        audit.append({
+          actor: "operator",
+          event: "kek.rotated",
+          subject: "vault",
+          details: { from: from.kekId, to: to.kekId, ...counts },
+        });
+        audit.forget();
         return counts;
       })
       .immediate();
@@ -252,7 +277,7 @@ export function vaultReport(db: Db, vault: Vault): VaultReport {
     unreadable: [],
   };
   for (const value of sealedValues(db)) {
-    report.values += 1;
+    if (!isAuditKey(value)) report.values += 1;
     if (vault.isLegacy(value.sealed)) report.legacy += 1;
     try {
       vault.open(value.sealed, value.slot);

@@ -161,4 +161,28 @@ export const MIGRATIONS: readonly string[] = [
     since INTEGER NOT NULL
   );
   `,
+  // Audit: the tamper-evident log of security events (ledger/audit.ts). Each row's MAC is an
+  // HMAC, under a key derived from the KEK named by kek_id, of its content and of prev_mac, the
+  // MAC of the row before it. audit_keys keeps the audit key of each retired KEK, sealed by the
+  // vault like any secret (a KEK rotation re-wraps it), so rows written before it still verify.
+  `
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    event TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    details TEXT NOT NULL,
+    kek_id TEXT NOT NULL,
+    prev_mac TEXT NOT NULL,
+    mac TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_at ON audit_log (at);
+
+  CREATE TABLE audit_keys (
+    kek_id TEXT PRIMARY KEY,
+    key_sealed TEXT NOT NULL,
+    retired_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { VaultError } from "./errors.ts";
 import { type KekSettings, loadKek } from "./kek-source.ts";
 
@@ -8,7 +8,7 @@ export { VaultError } from "./errors.ts";
  * The row a sealed value belongs to. It is authenticated with the value
  * (AES-GCM associated data), so a value copied into another row does not open.
  */
-export type VaultSlot = `provider_key:${string}` | `site_secret:${string}`;
+export type VaultSlot = `provider_key:${string}` | `site_secret:${string}` | `audit_key:${string}`;
 
 const ALGORITHM = "aes-256-gcm";
 const KEY_BYTES = 32;
@@ -29,6 +29,8 @@ const LEGACY_FORMAT = "v1";
  * seal must never pass for one.
  */
 const DATA_KEY_CONTEXT = "sluice-data-key.v3|";
+/** The HKDF salt of the keys derived from the KEK (deriveKey). */
+const HKDF_SALT = "sluice-vault-derived-key.v1";
 
 /**
  * Encrypts secrets at rest (provider keys, site secrets) with envelope
@@ -111,6 +113,15 @@ export class Vault {
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /**
+   * A 32-byte key for `purpose` derived from the KEK (HKDF-SHA256, the purpose
+   * as its info), e.g. the audit log's MAC key: whoever lacks the KEK cannot
+   * compute it. The caller owns the bytes and zeroes them when done.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync("sha256", this.#kek, HKDF_SALT, purpose, KEY_BYTES));
   }
 
   /**

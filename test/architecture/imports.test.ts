@@ -35,6 +35,7 @@ const ENTRY_FILES = new Set([
   "app.ts",
   "cli.ts",
   "cli-vault.ts",
+  "cli-audit.ts",
   "serve.ts",
   "services.ts",
   "recovery.ts",

@@ -21,6 +21,8 @@ export interface ChatRouteOptions {
   keepAliveMs: number;
   /** Gets the provider's own text of each failure, which the client never sees. */
   logger: Logger;
+  /** Told of each refusal answered before the stream (for the audit log: budget_exhausted). */
+  onRefused?: (siteId: string, refusal: Refusal) => void;
 }
 
 /**
@@ -70,6 +72,7 @@ export function chatRoute(options: ChatRouteOptions) {
       if (abort.signal.aborted) return;
       if (error instanceof Refusal) {
         sendRefusal(res, error, requestId);
+        options.onRefused?.(siteId, error);
       } else if (error instanceof GatewayError) {
         sendError(
           res,
