@@ -241,6 +241,19 @@ describe("GET /metrics after a load of chats (loopback, no token)", () => {
     expect(sumOf(families, "sluice_retries_total")).toBe(0);
   });
 
+  it("refuses a loopback scrape that came through a reverse proxy (404)", async () => {
+    for (const [name, value] of [
+      ["X-Forwarded-For", "203.0.113.9"],
+      ["X-Forwarded-For", "127.0.0.1"],
+      ["Forwarded", "for=203.0.113.9"],
+      ["X-Real-IP", "203.0.113.9"],
+    ] as const) {
+      const response = await scrape(gateway, { [name]: value });
+      expect(response.status, name).toBe(404);
+      expect(await response.text()).not.toContain("sluice_");
+    }
+  });
+
   it("puts no prompt, visitor id or secret in a label, or anywhere in the text", () => {
     expect(text).not.toContain(PROMPT_CANARY);
     expect(text).not.toContain(VISITOR_CANARY);
@@ -282,7 +295,11 @@ describe("GET /metrics behind SLUICE_METRICS_TOKEN", () => {
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
       expect(await response.text()).not.toContain("sluice_");
     }
-    const response = await scrape(gateway, { Authorization: `Bearer ${token}` });
+    // The token opens it from anywhere, through a proxy too.
+    const response = await scrape(gateway, {
+      Authorization: `Bearer ${token}`,
+      "X-Forwarded-For": "203.0.113.9",
+    });
     expect(response.status).toBe(200);
     const families = parsePrometheusText(await response.text());
     expect(families.get("sluice_requests_total")?.type).toBe("counter");

@@ -15,14 +15,17 @@ export interface MetricsRouteOptions {
 /**
  * GET /metrics, Prometheus text format. With a token configured, only a
  * request with `Authorization: Bearer <token>` gets it (401 otherwise), from
- * any address; without one, only a client on a loopback address, and any
- * other is told there is no such route (404), as if it did not exist.
+ * any address; without one, only a client on a loopback address that did not
+ * come through a proxy, and any other is told there is no such route (404).
+ * The proxy check matters: the shipped nginx and Apache configurations pass
+ * /sluice-gateway/* on from 127.0.0.1, so without it /sluice-gateway/metrics
+ * would be public; both add X-Forwarded-For, which a client cannot remove.
  */
 export function metricsRoute(options: MetricsRouteOptions) {
   return async (req: Request, res: Response): Promise<void> => {
     res.setHeader("Cache-Control", "no-store");
     if (options.token === undefined) {
-      if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      if (!isLoopbackAddress(req.socket.remoteAddress) || cameThroughProxy(req)) {
         const requestId = context(res).requestId ?? "none";
         sendError(res, 404, "not_found", `no route for ${req.method} ${req.path}`, requestId);
         return;
@@ -38,6 +41,13 @@ export function metricsRoute(options: MetricsRouteOptions) {
     const body = await options.render();
     res.status(200).setHeader("Content-Type", options.contentType).send(body);
   };
+}
+
+/** Headers a reverse proxy adds: the request's real client is elsewhere. */
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"] as const;
+
+function cameThroughProxy(req: Request): boolean {
+  return PROXY_HEADERS.some((name) => req.headers[name] !== undefined);
 }
 
 /** 127.0.0.0/8, ::1, and IPv4 loopback as an IPv6-mapped address (::ffff:127.x.y.z). */
