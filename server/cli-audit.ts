@@ -28,8 +28,7 @@ export function auditCommand(
       return 1;
     }
     const expected = typeof values["expect-head"] === "string" ? values["expect-head"] : undefined;
-    const rows = listAuditLog(db);
-    if (expected !== undefined && !rows.some((row) => row.mac === expected)) {
+    if (expected !== undefined && !hasMac(db, expected)) {
       console.error(
         "audit log broken: no row has the head MAC you kept (--expect-head): rows were cut off its end",
       );
@@ -63,6 +62,10 @@ export function auditCommand(
     return 0;
   }
   throw new UsageError(`unknown command: sluice audit ${action ?? ""}`.trim());
+}
+
+function hasMac(db: Db, mac: string): boolean {
+  return db.prepare("SELECT 1 FROM audit_log WHERE mac = ?").get(mac) !== undefined;
 }
 
 /** --since: a date (2026-12-01, or any ISO time) or a duration back from now (30m, 24h, 7d). */

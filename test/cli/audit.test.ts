@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config.ts";
 import { signedHeaders } from "../../server/http/signature.ts";
+import { issueTicket } from "../../server/http/ticket.ts";
 import { openDatabase } from "../../server/ledger/db.ts";
 import { startGateway } from "../../server/serve.ts";
 
@@ -119,6 +120,21 @@ beforeAll(async () => {
     for (let index = 0; index < 5; index += 1) {
       await send("/v1/usage", "GET", "", "whatever", `stranger-${index}`);
     }
+    // Direct mode: a ticket made with the wrong secret, then none at all.
+    const forged = issueTicket({
+      siteId: "shop",
+      secret: "not-the-secret-000000",
+      origin: "https://shop.example",
+      body: chat,
+    });
+    const direct = (headers: Record<string, string>) =>
+      fetch(`${gateway.url}/v1/direct/chat`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: "https://shop.example", ...headers },
+        body: forged.requestBody,
+      });
+    expect((await direct({ "X-Sluice-Ticket": forged.ticket })).status).toBe(401);
+    expect((await direct({})).status).toBe(401);
   } finally {
     await gateway.close();
   }
@@ -163,15 +179,21 @@ describe("the audit log", () => {
     expect(budget[0]?.details).toMatchObject({ code: "budget_exhausted", scope: "day" });
     // 1,000 bad signatures: two rows whose counts add up; strangers all under "unknown".
     const rejected = rows.filter((row) => row.event === "signature.rejected");
-    const forShop = rejected.filter((row) => row.subject === "shop");
-    expect(forShop.map((row) => row.details.count)).toEqual([1, 999]);
-    expect(forShop[0]?.details).toMatchObject({ code: "signature_invalid", route: "signed" });
-    const unknown = rejected.filter((row) => row.subject === "unknown");
-    expect(unknown.map((row) => [row.details.code, row.details.count])).toEqual([
-      ["unknown_site", 1],
-      ["unknown_site", 4],
+    const summary = (row: ListedRow) => [
+      row.subject,
+      row.details.code,
+      row.details.route,
+      row.details.count,
+    ];
+    expect(rejected.map(summary)).toEqual([
+      ["shop", "signature_invalid", "signed", 1],
+      ["unknown", "unknown_site", "signed", 1],
+      ["shop", "ticket_invalid", "direct", 1],
+      ["unknown", "ticket_missing", "direct", 1],
+      // Written at shutdown, in the order the windows opened.
+      ["shop", "signature_invalid", "signed", 999],
+      ["unknown", "unknown_site", "signed", 4],
     ]);
-    expect(rejected).toHaveLength(4);
   });
 
   it("never holds a secret or a key", () => {
