@@ -91,6 +91,7 @@ export class AuditLog {
   readonly #kekId: string;
   readonly #options: AuditLogOptions;
   readonly #append: (entry: AuditEntry) => number;
+  #forgotten = false;
   /** Rows that could not be written since this log was opened. */
   failures = 0;
 
@@ -124,6 +125,8 @@ export class AuditLog {
   /** Appends one row; its id, or undefined when it could not be written. */
   append(entry: AuditEntry): number | undefined {
     try {
+      // A row MACed with a zeroed key would read as tampering.
+      if (this.#forgotten) throw new Error("the audit log is closed");
       return this.#append(entry);
     } catch (error) {
       this.failures += 1;
@@ -134,6 +137,7 @@ export class AuditLog {
 
   /** Zeroes the audit key (when the gateway or the command closes). */
   forget(): void {
+    this.#forgotten = true;
     this.#key.fill(0);
   }
 }

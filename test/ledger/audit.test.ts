@@ -63,6 +63,16 @@ describe("an audit write that fails", () => {
     expect(log.failures).toBe(1);
     expect(errors).toEqual(["signature.rejected"]);
   });
+
+  it("is refused once the audit key is forgotten, rather than MACed with a zeroed key", () => {
+    const { db, vault } = openAudited();
+    const log = new AuditLog(db, vault);
+    log.forget();
+    expect(log.append(rejected)).toBeUndefined();
+    expect(log.failures).toBe(1);
+    expect(listAuditLog(db)).toEqual([]);
+    db.close();
+  });
 });
 
 describe("a KEK rotation", () => {
