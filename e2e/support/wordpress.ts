@@ -55,7 +55,7 @@ export async function blockSettings(page: Page) {
     .getByRole("region", { name: "Editor top bar" })
     .getByRole("button", { name: "Settings", exact: true });
   if ((await settingsToggle.getAttribute("aria-pressed")) !== "true") await settingsToggle.click();
-  const blockTab = page.getByRole("tab", { name: "Block" });
+  const blockTab = page.getByRole("tab", { name: "Block", exact: true });
   if ((await blockTab.getAttribute("aria-selected")) !== "true") await blockTab.click();
   return page.locator(".block-editor-block-inspector");
 }
