@@ -32,7 +32,7 @@ export interface DeadlineLimits {
 export class StreamDeadline {
   readonly upstream = new AbortController();
   readonly expired: Promise<never>;
-  #reject!: (error: ProviderError) => void;
+  #reject!: (reason: unknown) => void;
   #error: ProviderError | undefined;
   readonly #limits: DeadlineLimits;
   readonly #clock: Clock;
@@ -60,8 +60,13 @@ export class StreamDeadline {
     });
     // Raced, and only sometimes awaited: a rejection nobody awaits is expected.
     this.expired.catch(() => {});
-    if (client.aborted) this.upstream.abort(client.reason);
-    else client.addEventListener("abort", () => this.upstream.abort(client.reason), { once: true });
+    // The client's abort ends the chat as surely as a deadline: a provider that ignores it cannot hold it.
+    const clientLeft = () => {
+      this.upstream.abort(client.reason);
+      this.#reject(client.reason);
+    };
+    if (client.aborted) clientLeft();
+    else client.addEventListener("abort", clientLeft, { once: true });
     this.#arm(clock.monotonic());
   }
 

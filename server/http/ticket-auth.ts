@@ -124,6 +124,13 @@ export function ticketChecks(options: TicketCheckOptions) {
       sendError(res, 401, code, reason, context(res).requestId);
       options.onRejected?.({ code, siteId: ticket.payload.site });
     };
+    // Again on the body: a ticket whose headers came in time must not be spent after it expired
+    // (its nonce is kept only until then).
+    const lateBy = Date.now() / 1000 - ticket.payload.exp;
+    if (lateBy > 0) {
+      refuse("ticket_expired", `the ticket expired ${Math.round(lateBy)} s before its body was in`);
+      return;
+    }
     const sealed = sealedField(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
     const opened =
       sealed === undefined ? undefined : openTicketBody(secret, ticket.encodedPayload, sealed);

@@ -43,6 +43,15 @@ export class CircuitBreaker {
     return false;
   }
 
+  /**
+   * The call ended saying nothing of the target's health (the client went
+   * away, or the provider refused the request itself): a half-open trial is
+   * over, and the next call may be the trial.
+   */
+  release(): void {
+    this.#trialInFlight = false;
+  }
+
   recordSuccess(): void {
     this.#failures = 0;
     this.#state = "closed";

@@ -88,10 +88,16 @@ export class Dialer {
           breaker.recordSuccess();
           return { target, events, attempts };
         } catch (error) {
-          signal.throwIfAborted();
+          if (signal.aborted) {
+            breaker.release();
+            signal.throwIfAborted();
+          }
           const failure = asProviderError(error, target);
           lastError = failure;
-          if (!failure.retryable) break;
+          if (!failure.retryable) {
+            breaker.release();
+            break;
+          }
           breaker.recordFailure(this.#clock.now());
           this.#health.observe(target.info.id, { failed: true });
           if (attempt === retry.attempts) break;

@@ -52,7 +52,7 @@ function setUp(connect: Connect) {
     SLUICE_STREAM_MAX_MS: "60000",
   });
   services = createServices(config, createLogger("silent"), { clock, connect });
-  const ask = (sink: ChatSink) =>
+  const ask = (sink: ChatSink, signal = new AbortController().signal) =>
     runChat(
       (services as Services).chat,
       {
@@ -60,7 +60,7 @@ function setUp(connect: Connect) {
         siteId: "site",
         request: { messages: [{ role: "user", content: "ping" }], model: "openai/gpt-4o-mini" },
         streamed: true,
-        signal: new AbortController().signal,
+        signal,
         receivedAt: clock.monotonic(),
       },
       sink,
@@ -139,6 +139,25 @@ describe("runChat on a clock moved by hand", () => {
       status: "error",
       error_code: "upstream_stalled",
     });
+  });
+
+  it("ends the chat when the client goes, even if the provider ignores the abort", async () => {
+    const test = setUp(async () =>
+      (async function* (): AsyncIterable<ProviderEvent> {
+        yield { type: "text-delta", text: "Once " };
+        // Deaf to the abort: never ends by itself.
+        await new Promise(() => {});
+      })(),
+    );
+    const client = new AbortController();
+    const sink = new RecordingSink();
+    const chat = test.ask(sink, client.signal);
+    while (sink.contents.length < 1) await turns();
+    client.abort(new Error("the client went away"));
+    await chat;
+    expect(sink.failed).toBeUndefined();
+    expect(sink.final?.finish_reason).toBe("aborted");
+    expect(test.row(sink.started?.request_id)).toMatchObject({ status: "aborted" });
   });
 
   it("ends a stream that never stops at SLUICE_STREAM_MAX_MS, counted from the request's arrival", async () => {

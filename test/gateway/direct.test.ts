@@ -238,6 +238,30 @@ describe("POST /v1/direct/chat", () => {
     expect((await errorOf(response)).code).toBe("ticket_expired");
   });
 
+  it("refuses a ticket whose headers came in time but whose body came after it expired", async () => {
+    // Made 58.5 s ago: it expires about 1.5 s from now.
+    const { ticket, requestBody } = ticketFor(gateway, chatBody("late"), {
+      ticket: { now: Date.now() - 58_500 },
+    });
+    const { port } = new URL(gateway.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    let answer = "";
+    socket.on("data", (part: Buffer) => {
+      answer += part.toString();
+    });
+    socket.write(
+      `POST ${DIRECT_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+        `Origin: ${PAGE_ORIGIN}\r\nX-Sluice-Ticket: ${ticket}\r\n` +
+        `Content-Length: ${Buffer.byteLength(requestBody)}\r\nConnection: close\r\n\r\n`,
+    );
+    await delay(2500);
+    socket.end(requestBody);
+    await new Promise((resolve) => socket.once("close", resolve));
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(answer).toContain('"code":"ticket_expired"');
+  });
+
   it("refuses a body changed or swapped for another ticket's", async () => {
     const first = ticketFor(gateway, chatBody("first"));
     const second = ticketFor(gateway, chatBody("second"));

@@ -152,6 +152,31 @@ describe("the dialer", () => {
     ]);
   });
 
+  it("lets the next call be the trial when a half-open trial ends with the client gone or a refusal", async () => {
+    const auth = new ProviderAuthError("bad key", { provider: "openai" });
+    const transport = scripted(busy(), "hang", auth, "ok");
+    const clock = new ManualClock();
+    const { dial, health } = dialer(transport.connect, clock, 1);
+    const signal = () => new AbortController().signal;
+    // One failure opens the circuit; after the cool-down the next call is the trial.
+    await expect(dial.dial([MINI], MESSAGES, undefined, signal())).rejects.toThrow("overloaded");
+    clock.advance(30_000);
+    const client = new AbortController();
+    const gone = dial.dial([MINI], MESSAGES, undefined, client.signal);
+    await Promise.resolve();
+    client.abort(new Error("the client went away"));
+    await expect(gone).rejects.toThrow("the client went away");
+    // The trial that ended with the client says nothing of the target: the next call tries it.
+    await expect(dial.dial([MINI], MESSAGES, undefined, signal())).rejects.toBeInstanceOf(
+      ProviderAuthError,
+    );
+    // A refusal of the request itself neither: the next call is the trial again, and succeeds.
+    const opened = await dial.dial([MINI], MESSAGES, undefined, signal());
+    expect(opened.target.info.id).toBe("openai/gpt-4o-mini");
+    expect(health.of("openai/gpt-4o-mini").circuitClosed).toBe(true);
+    expect(transport.calls).toHaveLength(4);
+  });
+
   it("stops at once when the client goes away mid-way", async () => {
     const transport = scripted("hang");
     const { dial } = dialer(transport.connect);
