@@ -8,7 +8,8 @@
  * Direct mode is in force when the admin set a direct streaming URL (the gateway
  * as the visitors' browsers reach it: an absolute URL, or a path on this site's
  * own origin such as /sluice-gateway where a proxy publishes it) and the admin
- * screen's "Test streaming" streamed a chat from it, from this site's origin.
+ * screen's "Test streaming" streamed a chat from it, from this site's origin;
+ * or when wp-config.php sets SLUICE_DIRECT_URL and no test of it failed.
  * The result of that test is kept in the option sluice_direct_check, bound to
  * the URL and the origin tested: changing either goes back to relay until it
  * is tested again. Otherwise relay, which works wherever the gateway is private.
@@ -67,9 +68,21 @@ final class Direct_Mode {
 		return $base . self::GATEWAY_ROUTE;
 	}
 
-	/** "direct" or "relay": the mode in force. */
+	/**
+	 * "direct" or "relay": the mode in force. A URL the admin typed takes effect
+	 * once Test streaming worked with it. One set in wp-config.php
+	 * (SLUICE_DIRECT_URL) was chosen at deploy time: it is in force at once, until
+	 * a test of it fails (and a gateway out of reach sends the block back to
+	 * relay by itself).
+	 */
 	public function transport(): string {
-		return $this->check_applies() && true === ( $this->check()['ok'] ?? false ) ? 'direct' : 'relay';
+		if ( '' === $this->chat_url() ) {
+			return 'relay';
+		}
+		if ( $this->check_applies() ) {
+			return true === ( $this->check()['ok'] ?? false ) ? 'direct' : 'relay';
+		}
+		return $this->settings->from_constant( 'direct_url' ) ? 'direct' : 'relay';
 	}
 
 	public function in_force(): bool {

@@ -44,7 +44,8 @@ export function directCors(isListed: (origin: string) => boolean) {
     if (origin !== undefined) {
       res.set({
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": "x-request-id",
+        // Retry-After: a busy or rate-limited answer's wait, which the block shows.
+        "Access-Control-Expose-Headers": "x-request-id, retry-after",
       });
     }
     next();

@@ -475,7 +475,7 @@ describe("CORS on /v1/direct/chat", () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("access-control-allow-origin")).toBe(ALLOWED);
-    expect(response.headers.get("access-control-expose-headers")).toBe("x-request-id");
+    expect(response.headers.get("access-control-expose-headers")).toBe("x-request-id, retry-after");
     expect(response.headers.get("vary")).toMatch(/\bOrigin\b/);
     await response.body?.cancel();
 

@@ -222,6 +222,21 @@ describe("relay mode (the default)", () => {
     expect((await modes()).transport).toBe("relay");
   });
 
+  it("puts a direct URL from wp-config.php in force at once, until a test of it fails", async () => {
+    const modes = await site.php<Record<string, string>>(
+      "direct-mode.php",
+      "https://gateway.example",
+    );
+    expect(modes).toEqual({
+      untested: "direct",
+      after_failed_test: "relay",
+      after_good_test: "direct",
+    });
+    // With no URL at all, relay whatever a test said.
+    const none = await site.php<Record<string, string>>("direct-mode.php", "");
+    expect(new Set(Object.values(none))).toEqual(new Set(["relay"]));
+  });
+
   it("refuses a direct URL that is neither an http(s) URL nor a path, and a result for another URL", async () => {
     for (const bad of [
       "ftp://gateway.example",
