@@ -64,6 +64,14 @@ export class Planner {
         `max_tokens: must be at most ${longest}, the longest answer of the models this site may use`,
       );
     }
+    // A conversation longer than every candidate's context window: the request again.
+    const widest = Math.max(...candidates.map((info) => info.contextWindow));
+    if (candidates.length > 0 && inputTokens >= widest) {
+      throw new Refusal(
+        "context_length_exceeded",
+        `messages: about ${inputTokens} tokens do not fit the largest context window (${widest} tokens) of the models this site may use`,
+      );
+    }
     throw new Refusal(
       "no_route",
       "no configured model can take a request of this size; configure a provider or shorten the conversation",

@@ -96,6 +96,17 @@ describe("the planner", () => {
     }
   });
 
+  it("refuses a conversation longer than every auto candidate's context window as the request's fault", () => {
+    const refusal = refusalOf(() => planner().plan("auto", 10_000_000, undefined));
+    expect(refusal.code).toBe("context_length_exceeded");
+    expect(refusal.message).toMatch(
+      /^messages: about 10000000 tokens do not fit the largest context window \(\d+ tokens\)/,
+    );
+    // Nothing configured at all is still the gateway's: no_route.
+    const nothing = planner({ isConfigured: () => false });
+    expect(refusalOf(() => nothing.plan("auto", 100, undefined)).code).toBe("no_route");
+  });
+
   it("plans only from the site's allowlist when it has one", () => {
     expect(ids(planner().plan("auto", 100, 200, new Set(["deepseek/deepseek-chat"])))).toEqual([
       "deepseek/deepseek-chat",
