@@ -5,9 +5,18 @@ import { readState } from "./state.ts";
 export async function logIn(page: Page, siteUrl = readState().wordpress.url): Promise<void> {
   const { wordpress } = readState();
   await page.goto(`${siteUrl}/wp-login.php`);
-  await page.locator("#user_login").fill(wordpress.adminUser);
-  await page.locator("#user_pass").fill(wordpress.adminPassword);
-  await Promise.all([page.waitForURL(/\/wp-admin\/?/), page.locator("#wp-submit").click()]);
+  // The login page's own scripts may still be setting up its fields when they are filled
+  // (a submit then goes nowhere): fill, check, submit, and try again until it lands.
+  await expect(async () => {
+    if (/\/wp-admin\/?/.test(page.url())) return;
+    await page.locator("#user_login").fill(wordpress.adminUser);
+    await page.locator("#user_pass").fill(wordpress.adminPassword);
+    await expect(page.locator("#user_pass")).toHaveValue(wordpress.adminPassword);
+    await Promise.all([
+      page.waitForURL(/\/wp-admin\/?/, { timeout: 10_000 }),
+      page.locator("#wp-submit").click(),
+    ]);
+  }).toPass({ timeout: 40_000 });
   await expect(page.locator("#wpadminbar")).toBeVisible();
 }
 
