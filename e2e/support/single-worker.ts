@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { phpDir } from "../../scripts/wordpress/paths.ts";
+import { phpServerArgs } from "../../scripts/wordpress/server.ts";
 import { siteUrlVariable } from "../../scripts/wordpress/wp-config.ts";
 
 export interface SingleWorkerWordPress {
@@ -29,21 +28,11 @@ export async function startSingleWorkerWordPress(
   const logFd = openSync(logFile, "a");
   let child: ChildProcess;
   try {
-    child = spawn(
-      "php",
-      [
-        "-d",
-        "output_buffering=0",
-        "-d",
-        "zlib.output_compression=0",
-        "-S",
-        `127.0.0.1:${port}`,
-        "-t",
-        siteDir,
-        path.join(phpDir, "router.php"),
-      ],
-      { cwd: siteDir, env, stdio: ["ignore", logFd, logFd] },
-    );
+    child = spawn("php", phpServerArgs(siteDir, port), {
+      cwd: siteDir,
+      env,
+      stdio: ["ignore", logFd, logFd],
+    });
   } finally {
     closeSync(logFd);
   }

@@ -40,6 +40,24 @@ function pidFile(dir: string): string {
   return path.join(privateDir(dir), "server.json");
 }
 
+/**
+ * php -S serving a site on 127.0.0.1:port through the router, with no output
+ * buffering or compression of PHP's own (they would bunch a stream).
+ */
+export function phpServerArgs(dir: string, port: number): string[] {
+  return [
+    "-d",
+    "output_buffering=0",
+    "-d",
+    "zlib.output_compression=0",
+    "-S",
+    `127.0.0.1:${port}`,
+    "-t",
+    dir,
+    path.join(phpDir, "router.php"),
+  ];
+}
+
 export function serverLogFile(dir: string): string {
   return path.join(privateDir(dir), "server.log");
 }
@@ -82,21 +100,12 @@ export async function startWordPress(options: StartOptions = {}): Promise<Runnin
   else env[siteUrlVariable] = url;
   let child: ChildProcess;
   try {
-    child = spawn(
-      "php",
-      [
-        "-d",
-        "output_buffering=0",
-        "-d",
-        "zlib.output_compression=0",
-        "-S",
-        `127.0.0.1:${port}`,
-        "-t",
-        dir,
-        path.join(phpDir, "router.php"),
-      ],
-      { cwd: dir, env, detached: true, stdio: ["ignore", logFd, logFd] },
-    );
+    child = spawn("php", phpServerArgs(dir, port), {
+      cwd: dir,
+      env,
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+    });
   } finally {
     closeSync(logFd);
   }
