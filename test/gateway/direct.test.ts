@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
 import { createParser } from "eventsource-parser";
@@ -22,6 +21,7 @@ import {
   type TestGateway,
   toParsed,
 } from "../support/gateway.ts";
+import { type PacedProvider, startPacedProvider } from "../support/paced-provider.ts";
 
 /** The vector the plugin's PHP is checked against too. */
 const vector = JSON.parse(
@@ -517,11 +517,11 @@ describe("CORS on /v1/direct/chat", () => {
 });
 
 describe("Stop on a direct chat", () => {
-  let provider: { baseUrl: string; closed: Promise<boolean>[]; close(): Promise<void> };
+  let provider: PacedProvider;
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    provider = await startEndlessProvider(20);
+    provider = await startPacedProvider(Number.POSITIVE_INFINITY, 20);
     gateway = await startTestGateway({
       SLUICE_OPENAI_API_KEY: "sk-test-0123456789",
       SLUICE_OPENAI_BASE_URL: provider.baseUrl,
@@ -558,38 +558,3 @@ describe("Stop on a direct chat", () => {
     expect(row.cost_picousd).toBeGreaterThan(0);
   });
 });
-
-/** A local OpenAI-style provider that streams a chunk every `everyMs` until its client goes. */
-async function startEndlessProvider(everyMs: number) {
-  const closed: Promise<boolean>[] = [];
-  const server: Server = createServer(async (request, response) => {
-    closed.push(
-      new Promise((resolve) => response.once("close", () => resolve(!response.writableFinished))),
-    );
-    for await (const _ of request) {
-      // The whole body first, as a provider does.
-    }
-    response.writeHead(200, { "Content-Type": "text/event-stream" });
-    const base = { id: "chatcmpl-endless", object: "chat.completion.chunk", created: 1 };
-    for (let i = 0; !response.destroyed; i += 1) {
-      const chunk = {
-        ...base,
-        model: "gpt-4o-mini",
-        choices: [{ index: 0, delta: { content: `word${i} ` } }],
-      };
-      response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      await delay(everyMs);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    closed,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
