@@ -7,6 +7,7 @@ import { readRawBody } from "./http/raw-body.ts";
 import { sendRefusal } from "./http/refusals.ts";
 import { modelsRoute, usageRoute } from "./http/routes/catalog.ts";
 import { chatRoute } from "./http/routes/chat.ts";
+import { externalUsageRoute } from "./http/routes/external-usage.ts";
 import { keysRoute } from "./http/routes/keys.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
@@ -125,6 +126,11 @@ export function createApp(
     modelsRoute(services.catalog, services.registry, services.policies),
   );
   app.get("/v1/usage", ...signed, usageRoute(services.usage, services.policies));
+  app.post(
+    "/v1/external-usage",
+    ...signed,
+    externalUsageRoute(services.externalUsage, () => services.chat.clock.now()),
+  );
   const policy = policyRoutes(services.policies, services.budget, audit?.log);
   app.get("/v1/policy", ...signed, policy.show);
   app.put("/v1/policy", ...signed, policy.update);

@@ -1,5 +1,6 @@
 import { BudgetGuard } from "./budget/guard.ts";
 import { PolicyStore } from "./budget/policy.ts";
+import type { ExternalUsageDeps } from "./chat/external-usage.ts";
 import type { ChatDeps } from "./chat/pipeline.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -13,7 +14,7 @@ import { SiteStore } from "./ledger/sites.ts";
 import { UsageReports } from "./ledger/usage.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
-import { costOf, worstCaseCostPicoUsd } from "./pricing/cost.ts";
+import { costOf, listCostOf, worstCaseCostPicoUsd } from "./pricing/cost.ts";
 import { loadPriceBook, type PriceBook } from "./pricing/prices.ts";
 import { ProviderRegistry } from "./providers/registry.ts";
 import type { ProviderId } from "./providers/types.ts";
@@ -47,6 +48,8 @@ export interface Services {
   settlements: SettlementQueue;
   /** GET /metrics: this gateway's own Prometheus registry. */
   metrics: GatewayMetrics;
+  /** What POST /v1/external-usage records with. */
+  externalUsage: ExternalUsageDeps;
   /** Settles one request at once, in its own transaction. */
   settleNow: (requestId: string, outcome: SettledRequest) => void;
   /** Chats in progress (settled when their ledger row is). */
@@ -187,6 +190,16 @@ export function createServices(
     chat,
     settlements,
     metrics,
+    externalUsage: {
+      ledger,
+      policies,
+      budget,
+      listPrice: (provider, model, usage) => {
+        const { costPicoUsd, priced } = listCostOf(provider, model, usage, prices);
+        return { costPicoUsd, priced };
+      },
+      transaction: chat.transaction,
+    },
     settleNow: db.transaction(applySettlement),
     inflight: new Set(),
     close: () => {

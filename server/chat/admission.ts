@@ -26,6 +26,8 @@ export interface AdmissionRequest {
   inputTokens: number;
   maxTokens: number | undefined;
   now: number;
+  /** Who asked, for the request list (the chat schema's `source`). */
+  source?: string | undefined;
 }
 
 /** Input reserved for: our tokenizer's count, with a margin for providers whose tokenizers count more. */
@@ -60,6 +62,7 @@ export function admitAndRecord(deps: AdmissionDeps, request: AdmittedRequest): B
         maxTokens: choice.target.maxTokens,
         reservedPicoUsd: choice.reservedPicoUsd,
         degradedFrom: choice.degradedFrom,
+        source: request.source ?? null,
       });
       return choice;
     });

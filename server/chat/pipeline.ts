@@ -71,6 +71,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       maxTokens: request.max_tokens,
       now: clock.now(),
       streamed: input.streamed,
+      source: request.source,
     });
   } catch (error) {
     if (error instanceof Refusal) deps.observer?.refused(input.siteId, error);

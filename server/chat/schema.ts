@@ -35,6 +35,18 @@ const visitorSchema = z
   .refine((value) => !value.includes("@"), "must be a hashed visitor id, not an e-mail address")
   .refine((value) => isIP(value) === 0, "must be a hashed visitor id, not an IP address");
 
+/**
+ * Who asked, for the request list: "plugin:<slug>", "theme:<slug>", "core" or a
+ * client's own name. Lower case, 1-100 of a-z 0-9 . _ : / -; shown to the site's
+ * admin, never used to decide anything.
+ */
+export const sourceSchema = z
+  .string({ error: "must be a string" })
+  .regex(
+    /^[a-z0-9][a-z0-9._:/-]{0,99}$/,
+    'must be 1-100 of a-z, 0-9, ".", "_", ":", "/" and "-", e.g. "plugin:my-plugin"',
+  );
+
 export function chatRequestSchema(limits: { maxInputChars: number }) {
   return z
     .strictObject({
@@ -69,6 +81,7 @@ export function chatRequestSchema(limits: { maxInputChars: number }) {
         .optional(),
       stream: z.boolean({ error: "must be true or false" }).optional(),
       user: visitorSchema.optional(),
+      source: sourceSchema.optional(),
     })
     .superRefine((request, context) => {
       const total = request.messages.reduce((sum, message) => sum + message.content.length, 0);

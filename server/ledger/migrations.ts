@@ -185,4 +185,10 @@ export const MIGRATIONS: readonly string[] = [
     retired_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Who asked: the WordPress plugin (or theme) whose AI Client prompt this was, e.g.
+  // "plugin:my-seo-helper"; null for the Chat block and for clients that name none. Rows that
+  // record a call another provider answered (POST /v1/external-usage) carry one too.
+  `
+  ALTER TABLE requests ADD COLUMN source TEXT;
+  `,
 ];

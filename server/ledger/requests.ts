@@ -18,6 +18,8 @@ export interface OpenedRequest {
   maxTokens: number;
   reservedPicoUsd: number;
   degradedFrom: string | null;
+  /** Who asked (e.g. "plugin:my-seo-helper"); null when the client named none. */
+  source?: string | null;
 }
 
 export interface OpenRow {
@@ -70,9 +72,9 @@ export class RequestLedger {
   constructor(db: Db) {
     this.#open = db.prepare(
       `INSERT INTO requests (id, site_id, visitor, provider, model, requested_model, streamed, status,
-         started_at, input_tokens, max_tokens, reserved_picousd, degraded_from)
+         started_at, input_tokens, max_tokens, reserved_picousd, degraded_from, source)
        VALUES (@id, @siteId, @visitor, @provider, @model, @requestedModel, @streamed, 'open',
-         @startedAt, @inputTokens, @maxTokens, @reservedPicoUsd, @degradedFrom)`,
+         @startedAt, @inputTokens, @maxTokens, @reservedPicoUsd, @degradedFrom, @source)`,
     );
     this.#settle = db.prepare(
       `UPDATE requests SET status = @status, provider = @provider, model = @model,
@@ -100,6 +102,7 @@ export class RequestLedger {
     this.#open.run({
       ...request,
       visitor: request.visitor ?? null,
+      source: request.source ?? null,
       streamed: request.streamed ? 1 : 0,
     });
   }

@@ -18,12 +18,18 @@ export interface ModelUsage extends UsageTotals {
   model: string;
 }
 
+/** `source` null: requests that named none (the Chat block). */
+export interface SourceUsage extends UsageTotals {
+  source: string | null;
+}
+
 const TOTALS = `COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens,
   COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cost_picousd), 0) AS cost_picousd`;
 
 /** Spend totals for a site over a time range (unix ms), by local day and by model. */
 export class UsageReports {
   readonly #byModel;
+  readonly #bySource;
   readonly #total;
 
   constructor(db: Db) {
@@ -31,6 +37,10 @@ export class UsageReports {
     this.#byModel = db.prepare(
       `SELECT provider, model, ${TOTALS} FROM requests ${where}
        GROUP BY provider, model ORDER BY cost_picousd DESC, provider, model`,
+    );
+    this.#bySource = db.prepare(
+      `SELECT source, ${TOTALS} FROM requests ${where}
+       GROUP BY source ORDER BY cost_picousd DESC, source`,
     );
     this.#total = db.prepare(`SELECT ${TOTALS} FROM requests ${where}`);
   }
@@ -48,6 +58,7 @@ export class UsageReports {
         ...(this.#total.get({ siteId, from, to }) as UsageTotals),
       })) as DayUsage[],
       by_model: this.#byModel.all(range) as ModelUsage[],
+      by_source: this.#bySource.all(range) as SourceUsage[],
     };
   }
 }
@@ -76,5 +87,6 @@ export function usageSummary(
     total: withUsd(report.total),
     by_day: report.by_day.map(withUsd),
     by_model: report.by_model.map(withUsd),
+    by_source: report.by_source.map(withUsd),
   };
 }

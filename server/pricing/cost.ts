@@ -1,4 +1,4 @@
-import type { ProviderId, TokenUsage } from "../providers/types.ts";
+import { isProviderId, type ProviderId, type TokenUsage } from "../providers/types.ts";
 import { defaultPriceBook, type ModelPrice, type PriceBook, type PriceTier } from "./prices.ts";
 
 export { picoUsdToUsd } from "./money.ts";
@@ -137,4 +137,27 @@ function safeTotal(picoUsd: number): number {
     throw new RangeError(`cost of ${picoUsd} pico-USD is beyond exact integer range`);
   }
   return picoUsd;
+}
+
+/**
+ * The cost of a call another AI Client provider answered (POST /v1/external-usage):
+ * the price table's list price when the provider is one of the gateway's and the
+ * model is priced, else the protective unpriced rates, as for any unpriced model.
+ */
+export function listCostOf(
+  provider: string,
+  model: string,
+  usage: TokenUsage,
+  book: PriceBook = defaultPriceBook(),
+): CostResult {
+  if (isProviderId(provider)) return costOf(provider, model, usage, book);
+  const { input, output } = book.unpricedRates;
+  return {
+    costPicoUsd: safeTotal(
+      tokenCount(usage.inputTokens) * input + tokenCount(usage.outputTokens) * output,
+    ),
+    priced: false,
+    tier: UNPRICED_TIER,
+    ratesUsed: { input, cacheRead: input, cacheWrite: input, output },
+  };
 }

@@ -25,6 +25,7 @@ interface RequestRow {
   finish_reason: string | null;
   error_code: string | null;
   error_message: string | null;
+  source: string | null;
 }
 
 const COLUMNS = [
@@ -47,6 +48,7 @@ const COLUMNS = [
   "finish_reason",
   "error_code",
   "error_message",
+  "source",
 ] as const;
 
 /**
@@ -124,6 +126,7 @@ export function requestsRoute(db: Db) {
       finish_reason: row.finish_reason,
       error_code: row.error_code,
       error_message: row.error_message,
+      source: row.source,
     }));
     if (csv) {
       const lines = [COLUMNS.join(",")];
