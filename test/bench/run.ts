@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { SCENARIOS } from "./scenarios/index.ts";
-import type { Check, Scenario } from "./scenarios/types.ts";
+import type { Check, Scenario, ScenarioResult } from "./scenarios/types.ts";
 import { TARGETS } from "./targets/index.ts";
 import type { RunningTarget } from "./targets/types.ts";
 import { startUpstream, type Upstream } from "./upstream/index.ts";
@@ -95,6 +95,8 @@ async function main(): Promise<number> {
   });
 
   const checks: Check[] = [];
+  const startFailures = new Map<string, string>();
+  const errors: string[] = [];
   try {
     upstream = await startUpstream();
     console.log(`upstream  ${upstream.origin} (pid ${upstream.child.pid})`);
@@ -120,15 +122,19 @@ async function main(): Promise<number> {
         console.log(`${definition.name.padEnd(9)} ${where}: ${definition.description}`);
       } catch (error) {
         if (definition.name === "direct") throw error;
+        startFailures.set(definition.name, firstLines(error));
         console.log(`${definition.name.padEnd(9)} FAILED TO START: ${firstLines(error)}`);
       }
     }
 
     for (const scenario of scenarios) {
-      checks.push(...(await runScenario(scenario, running, upstream, args.quick)));
+      const result = await runScenario(scenario, running, upstream, args.quick, startFailures);
+      checks.push(...result.checks);
+      if (result.error) errors.push(`${scenario.name}: ${result.error}`);
     }
     printChecks(checks, args.quick);
     console.log(`\nload average at the end: ${load()}`);
+    for (const error of errors) console.error(`\nbench: scenario ${error}`);
   } finally {
     clearTimeout(watchdog);
     await cleanup();
@@ -136,7 +142,7 @@ async function main(): Promise<number> {
       console.log(`\nCPU profiles (summarise with test/bench/profile.ts): ${profileDir}`);
     }
   }
-  return 0;
+  return errors.length > 0 ? 1 : 0;
 }
 
 async function runScenario(
@@ -144,13 +150,14 @@ async function runScenario(
   running: RunningTarget[],
   upstream: Upstream,
   quick: boolean,
-): Promise<Check[]> {
+  startFailures: ReadonlyMap<string, string>,
+): Promise<ScenarioResult> {
   const targets = running.filter((t) => t.name === "direct" || scenario.targets.includes(t.name));
   console.log(`\n== ${scenario.name}: ${scenario.describe(quick)}`);
   const progress = (text: string) => process.stderr.write(`   [${scenario.name}] ${text}\n`);
-  const result = await scenario.run({ targets, upstream, quick, progress });
+  const result = await scenario.run({ targets, upstream, quick, startFailures, progress });
   console.log(result.text);
-  return result.checks;
+  return result;
 }
 
 function printHeader(quick: boolean): void {
@@ -181,7 +188,13 @@ function printHeader(quick: boolean): void {
 function printChecks(checks: Check[], quick: boolean): void {
   console.log(`\n== targets${quick ? " (quick sizes: indicative only)" : ""}`);
   for (const check of checks) {
-    const verdict = check.pass === undefined ? "N/A " : check.pass ? "PASS" : "MISS";
+    const verdict = check.info
+      ? "INFO"
+      : check.pass === undefined
+        ? "N/A "
+        : check.pass
+          ? "PASS"
+          : "MISS";
     console.log(`  ${verdict}  ${check.label} — ${check.detail}`);
   }
 }

@@ -1,6 +1,6 @@
 import { type Agent, request } from "node:http";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import type { RunningTarget } from "../targets/types.ts";
+import type { PreparedRequest, RunningTarget, WireFormat } from "../targets/types.ts";
 import { parseChunkText, type StreamSpec, streamDurationMs } from "./spec.ts";
 
 /** What the client saw of one stream. Times are performance.now() of this process. */
@@ -31,15 +31,36 @@ export function runStream(
   spec: StreamSpec,
   agent: Agent,
 ): Promise<StreamOutcome> {
-  const prepared = target.prepare(spec);
-  const reader = target.format === "sluice" ? new SluiceReader() : new OpenAiReader();
+  return streamFrom(target, target.prepare(spec), target.format, spec, agent);
+}
+
+/** Where a stream is asked for: a host and port on loopback. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * Runs one prepared stream request and checks it as runStream does. `startedAt`
+ * (performance.now()) is where its TTFC and inbound time count from: by default just
+ * before the request is sent; earlier when the stream needed a request before it (a
+ * direct-mode chat's ticket).
+ */
+export function streamFrom(
+  endpoint: Endpoint,
+  prepared: PreparedRequest,
+  format: WireFormat,
+  spec: StreamSpec,
+  agent: Agent,
+  startedAt = performance.now(),
+): Promise<StreamOutcome> {
+  const reader = format === "sluice" ? new SluiceReader() : new OpenAiReader();
   const arrivals: number[] = [];
   const lags: number[] = [];
   let ttfcMs: number | undefined;
   let inboundMs: number | undefined;
   let contentError: string | undefined;
   let now = 0;
-  const startedAt = performance.now();
 
   reader.onContent = (text) => {
     const chunk = parseChunkText(text);
@@ -71,8 +92,8 @@ export function runStream(
 
     const req = request(
       {
-        host: target.host,
-        port: target.port,
+        host: endpoint.host,
+        port: endpoint.port,
         method: "POST",
         path: prepared.path,
         headers: { ...prepared.headers, "Content-Length": Buffer.byteLength(prepared.body) },

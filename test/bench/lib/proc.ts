@@ -200,3 +200,25 @@ export function cpuMsOf(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** Child pids of a process, from /proc/<pid>/task/<pid>/children; [] when it is gone. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The kernel's name of a process (/proc/<pid>/comm), or undefined when it is gone. */
+export function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -6,14 +6,18 @@ export interface ScenarioContext {
   targets: RunningTarget[];
   upstream: Upstream;
   quick: boolean;
+  /** Why a target this scenario asked for did not start, by target name. */
+  startFailures: ReadonlyMap<string, string>;
   progress(text: string): void;
 }
 
 /** One target line of the brief, printed as PASS or MISS. */
 export interface Check {
   label: string;
-  /** undefined: could not be judged (a target did not run). */
+  /** undefined: could not be judged (a target did not run), or a figure only (`info`). */
   pass: boolean | undefined;
+  /** A figure the brief asks to print without a limit: printed as INFO. */
+  info?: boolean;
   detail: string;
 }
 
@@ -21,6 +25,11 @@ export interface ScenarioResult {
   /** The scenario's tables and notes, ready to print. */
   text: string;
   checks: Check[];
+  /**
+   * Set when the scenario could not run what it is for (e.g. a missing system
+   * package): printed at the end, and the bench exits non-zero.
+   */
+  error?: string;
 }
 
 /** A scenario: adding one means adding a file here and listing it in index.ts. */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { signedHeaders } from "../../../server/http/signature.ts";
 import { freePort, runNode, spawnChild, waitForHttp } from "../lib/proc.ts";
 import { specMessage } from "../lib/spec.ts";
-import type { TargetDefinition } from "./types.ts";
+import type { TargetContext, TargetDefinition } from "./types.ts";
 
 const SITE = "bench";
 const PATH = "/v1/chat";
@@ -11,6 +11,23 @@ const PATH = "/v1/chat";
 /** The gateway's data dir (SQLite, vault key) inside the run's temp dir. */
 export function sluiceDataDir(tempDir: string): string {
   return join(tempDir, "sluice");
+}
+
+/**
+ * Runs `sluice <args>` (the gateway's CLI) on the sluice target's data dir, as its
+ * operator would; the running gateway reads sites from SQLite on every request.
+ */
+export function runGatewayCli(context: TargetContext, args: string[]): Promise<string> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith("SLUICE_")) env[name] = value;
+  }
+  Object.assign(env, {
+    SLUICE_DATA_DIR: sluiceDataDir(context.tempDir),
+    SLUICE_LOG_LEVEL: "warn",
+    TSX_TSCONFIG_PATH: join(context.root, "tsconfig.json"),
+  });
+  return runNode([join(context.root, "bin/sluice.js"), ...args], { env, cwd: context.tempDir });
 }
 
 /**

@@ -1,15 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   provisionWordPress,
   type RunningWordPress,
   startWordPress,
 } from "../../../scripts/wordpress/index.ts";
-import { cpuMsOf, freePort, memoryOf, runNode } from "../lib/proc.ts";
+import { fileSize, textFrom } from "../lib/files.ts";
+import { childrenOf, cpuMsOf, freePort, memoryOf } from "../lib/proc.ts";
 import { type JsonAnswer, requestJson } from "../lib/request.ts";
 import { specMessage } from "../lib/spec.ts";
-import { sluiceDataDir } from "./sluice.ts";
+import { runGatewayCli } from "./sluice.ts";
 import type { PreparedRequest, RunningTarget, TargetDefinition } from "./types.ts";
 
 /** The gateway site WordPress signs as (registered on the running sluice target's gateway). */
@@ -19,7 +20,7 @@ const MODEL = "openai/gpt-4o-mini";
 const CHAT_PATH = "/wp-json/sluice/v1/chat";
 /** The trivial route of the bench's own must-use plugin (see MU_PLUGIN). */
 export const PING_PATH = "/wp-json/sluice-bench/v1/ping";
-const INFO_PATH = "/wp-json/sluice-bench/v1/info";
+export const INFO_PATH = "/wp-json/sluice-bench/v1/info";
 /** php -S workers: the scripts' default (four workers hold five open streams). */
 const WORKERS = 4;
 
@@ -29,7 +30,7 @@ const WORKERS = 4;
  * start-up plus REST dispatch, a one-off GET that says how PHP runs, and a
  * sluice_visitor_ip filter that makes each stream its own visitor (see prepare()).
  */
-const MU_PLUGIN = `<?php
+export const MU_PLUGIN = `<?php
 /**
  * Plugin Name: Sluice bench routes
  * Description: Written by test/bench into its temporary site. POST /sluice-bench/v1/ping answers a small JSON and does nothing else; GET /sluice-bench/v1/info describes PHP.
@@ -80,7 +81,7 @@ add_action(
 );
 `;
 
-interface PhpInfo {
+export interface PhpInfo {
   php: string;
   sapi: string;
   wordpress: string;
@@ -128,23 +129,8 @@ export const wordpress: TargetDefinition = {
       throw new Error("wp relays the sluice target's gateway: run it with the sluice target");
     }
     const secret = randomBytes(24).toString("hex");
-    const env: NodeJS.ProcessEnv = {};
-    for (const [name, value] of Object.entries(process.env)) {
-      if (!name.startsWith("SLUICE_")) env[name] = value;
-    }
-    Object.assign(env, {
-      SLUICE_DATA_DIR: sluiceDataDir(context.tempDir),
-      SLUICE_LOG_LEVEL: "warn",
-      TSX_TSCONFIG_PATH: join(context.root, "tsconfig.json"),
-    });
     // The gateway reads a site's secret from SQLite on every request: no restart needed.
-    await runNode(
-      [join(context.root, "bin/sluice.js"), "site", "add", SITE_ID, `--secret=${secret}`],
-      {
-        env,
-        cwd: context.tempDir,
-      },
-    );
+    await runGatewayCli(context, ["site", "add", SITE_ID, `--secret=${secret}`]);
 
     const dir = join(context.tempDir, "wp-site");
     const port = await freePort();
@@ -227,10 +213,14 @@ export const wordpress: TargetDefinition = {
         const peaks = pids().map((pid) => memoryOf(pid)?.peakKb ?? 0);
         return Math.max(0, ...peaks) || undefined;
       },
-      debugLog: () => newText(site.debugLog, debugLogSize),
+      debugLog: () => textFrom(site.debugLog, debugLogSize),
       output() {
-        const log = newText(server.serverLog, 0).trim().split("\n").slice(-20).join("\n");
-        const debug = newText(site.debugLog, debugLogSize).trim().split("\n").slice(-20).join("\n");
+        const log = textFrom(server.serverLog, 0).trim().split("\n").slice(-20).join("\n");
+        const debug = textFrom(site.debugLog, debugLogSize)
+          .trim()
+          .split("\n")
+          .slice(-20)
+          .join("\n");
         return [log, debug && `debug.log:\n${debug}`].filter(Boolean).join("\n");
       },
       stop: () => server.stop(),
@@ -238,32 +228,3 @@ export const wordpress: TargetDefinition = {
     return target;
   },
 };
-
-/** Child pids of a process (php -S forks its workers once, at start). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function fileSize(file: string): number {
-  try {
-    return readFileSync(file).length;
-  } catch {
-    return 0;
-  }
-}
-
-function newText(file: string, from: number): string {
-  try {
-    return readFileSync(file).subarray(from).toString("utf8");
-  } catch {
-    return "";
-  }
-}
