@@ -23,6 +23,8 @@ function sluice_uninstall_site() {
 	delete_option( 'sluice_secret' );
 	delete_option( 'sluice_visitor_sample' );
 	delete_option( 'sluice_direct_check' );
+	// The Sluice card of Settings → Connectors (WordPress 7.0+) holds only a marker, never the secret.
+	delete_option( 'connectors_ai_sluice_api_key' );
 
 	// Rate-limit windows (_transient_sluice_rl_*), the spend status (_transient_sluice_spend_status),
 	// and their _transient_timeout_ twins.

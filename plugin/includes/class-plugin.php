@@ -29,6 +29,10 @@ final class Plugin {
 		add_filter( 'plugin_action_links_' . plugin_basename( $this->plugin_file ), array( $admin_page, 'action_links' ) );
 		add_action( 'admin_notices', array( new Spend_Notice( new Spend_Status( new Gateway_Client( new Settings() ) ) ), 'render' ) );
 
+		// WordPress 7.0+: the AI Client provider and meter; 6.9+: the abilities. Each checks what exists.
+		( new Ai_Client() )->register();
+		( new Abilities( new Gateway_Client( new Settings() ) ) )->register();
+
 		$blocks = new Block_Registrar( $this->plugin_dir() );
 		add_action( 'admin_notices', array( $blocks, 'missing_build_notice' ) );
 		add_action( 'init', array( $blocks, 'register' ) );

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CoreSuite } from "../../../scripts/wordpress/apt-sources.ts";
 import { run } from "../../../scripts/wordpress/commands.ts";
 import { provisionWordPress, startWordPress } from "../../../scripts/wordpress/index.ts";
 import { requirePhp } from "./php.ts";
@@ -29,6 +30,8 @@ export interface PluginSite {
   content: SeededContent;
   /** PHP's warnings and notices (WP_DEBUG_LOG). */
   debugLog: string;
+  /** The WordPress version the site runs, e.g. "7.1.3". */
+  wordPressVersion: string;
   /** A REST call, authenticated as the admin or a subscriber when asked. */
   rest(route: string, init?: RestInit): Promise<Response>;
   /** Logs the admin in with the login form; returns the session's Cookie header. */
@@ -95,13 +98,17 @@ async function freePort(): Promise<number> {
 /**
  * A fresh WordPress in a temp folder with the repository's plugin/ installed and
  * active, configured (wp-config constants) for the given gateway, seeded with
- * test content and served by php -S.
+ * test content and served by php -S. `coreSuite` picks the WordPress (default
+ * trixie's 6.8; forky's is 7.1).
  */
-export async function startPluginSite(gateway: {
-  url: string;
-  siteId: string;
-  secret: string;
-}): Promise<PluginSite> {
+export async function startPluginSite(
+  gateway: {
+    url: string;
+    siteId: string;
+    secret: string;
+  },
+  options: { coreSuite?: CoreSuite } = {},
+): Promise<PluginSite> {
   await requirePhp();
   const dir = mkdtempSync(path.join(tmpdir(), "sluice-plugin-site-"));
   const port = await freePort();
@@ -114,6 +121,7 @@ export async function startPluginSite(gateway: {
     siteSecret: gateway.secret,
     requirePlugin: true,
     pageContent: '<!-- wp:sluice/chat {"blockId":"page-block-1"} /-->',
+    ...(options.coreSuite ? { coreSuite: options.coreSuite } : {}),
     log: quiet,
   });
   const server = await startWordPress({ dir, port, workers: 6, log: quiet });
@@ -180,6 +188,7 @@ export async function startPluginSite(gateway: {
     pageId: site.pageId,
     content,
     debugLog: site.debugLog,
+    wordPressVersion: site.wordPressVersion,
     rest,
     logIn,
     php,

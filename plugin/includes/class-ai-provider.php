@@ -1,0 +1,53 @@
+<?php
+/**
+ * Sluice as a provider of WordPress's AI Client (WordPress 7.0+): any plugin's
+ * wp_ai_client_prompt() can be answered by the gateway, signed, capped, priced
+ * and in the ledger. Loaded only where the AI Client exists (Ai_Client).
+ *
+ * Its connector (Settings → Connectors) is the one core makes for an AI Client
+ * provider with an API key: the key is the site secret (Connector_Secret keeps it
+ * sealed in the plugin's own option).
+ *
+ * @package Sluice
+ */
+
+namespace Sluice;
+
+use WordPress\AiClient\Providers\AbstractProvider;
+use WordPress\AiClient\Providers\Contracts\ModelMetadataDirectoryInterface;
+use WordPress\AiClient\Providers\Contracts\ProviderAvailabilityInterface;
+use WordPress\AiClient\Providers\DTO\ProviderMetadata;
+use WordPress\AiClient\Providers\Enums\ProviderTypeEnum;
+use WordPress\AiClient\Providers\Http\Enums\RequestAuthenticationMethod;
+use WordPress\AiClient\Providers\Models\Contracts\ModelInterface;
+use WordPress\AiClient\Providers\Models\DTO\ModelMetadata;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Ai_Provider extends AbstractProvider {
+
+	public const ID = 'sluice';
+
+	protected static function createModel( ModelMetadata $model_metadata, ProviderMetadata $provider_metadata ): ModelInterface {
+		return new Ai_Model( $model_metadata, $provider_metadata, new Gateway_Client( new Settings() ) );
+	}
+
+	protected static function createProviderMetadata(): ProviderMetadata {
+		return new ProviderMetadata(
+			self::ID,
+			'Sluice',
+			ProviderTypeEnum::server(),
+			admin_url( 'options-general.php?page=sluice' ),
+			RequestAuthenticationMethod::apiKey(),
+			__( 'Every AI call of this site through your Sluice gateway, with spend caps and a ledger. The API key is the site secret; the gateway URL and site id are on Settings → Sluice.', 'sluice' )
+		);
+	}
+
+	protected static function createProviderAvailability(): ProviderAvailabilityInterface {
+		return new Ai_Availability( new Settings() );
+	}
+
+	protected static function createModelMetadataDirectory(): ModelMetadataDirectoryInterface {
+		return new Ai_Model_Directory( new Gateway_Client( new Settings() ) );
+	}
+}
