@@ -188,6 +188,8 @@ export interface RequestRow {
   ttfc_ms: number | null;
   finish_reason: string | null;
   error_code: string | null;
+  /** Who asked: "plugin:<slug>" (a WordPress 7 AI Client prompt), "theme:<slug>", "core"; null for the Chat block. */
+  source?: string | null;
 }
 
 export interface RequestPage {

@@ -13,6 +13,7 @@ import {
   formatUsd,
 } from "../lib/format";
 import { pageCount, pageQuery } from "../lib/request-pages";
+import { sourceLabel } from "../lib/source-label";
 
 const PER_PAGE_SIZES = [25, 50, 100];
 
@@ -20,7 +21,16 @@ const INITIAL_VIEW: View = {
   type: "table",
   page: 1,
   perPage: 25,
-  fields: ["started_at", "model", "tokens", "cost_usd", "latency_ms", "finish_reason", "status"],
+  fields: [
+    "started_at",
+    "source",
+    "model",
+    "tokens",
+    "cost_usd",
+    "latency_ms",
+    "finish_reason",
+    "status",
+  ],
   layout: { density: "compact" },
 };
 
@@ -50,6 +60,13 @@ function requestFields(): Field<RequestRow>[] {
       render: ({ item }) => (
         <time dateTime={item.started_at}>{formatDateTime(item.started_at, locale)}</time>
       ),
+    },
+    {
+      id: "source",
+      label: __("Source", "sluice"),
+      enableSorting: false,
+      getValue: ({ item }) => item.source ?? "",
+      render: ({ item }) => <span title={item.source ?? ""}>{sourceLabel(item.source)}</span>,
     },
     {
       id: "model",
