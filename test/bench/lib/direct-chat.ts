@@ -16,6 +16,8 @@ export interface DirectSite extends Endpoint {
 export interface DirectChatOutcome extends StreamOutcome {
   /** Request start to the end of the ticket route's answer, ms. */
   ticketMs: number | undefined;
+  /** When the ticket's answer had arrived (performance.now()). */
+  ticketAt: number | undefined;
   /** From just before the gateway request to its first content chunk, ms. */
   streamTtfcMs: number | undefined;
 }
@@ -48,6 +50,7 @@ export async function runDirectChat(
     timeoutMs: TICKET_TIMEOUT_MS,
     ...site.ticketRequest(spec),
   });
+  const ticketAt = performance.now();
   const failed = (failure: string, ticketMs?: number): DirectChatOutcome => ({
     failure,
     ttfcMs: undefined,
@@ -55,6 +58,7 @@ export async function runDirectChat(
     lags: [],
     inboundMs: undefined,
     ticketMs,
+    ticketAt,
     streamTtfcMs: undefined,
   });
   if (answer.failure) return failed(`ticket: ${answer.failure}`);
@@ -81,6 +85,7 @@ export async function runDirectChat(
   return {
     ...outcome,
     ticketMs: answer.totalMs,
+    ticketAt,
     streamTtfcMs:
       outcome.ttfcMs === undefined ? undefined : outcome.ttfcMs - (streamStart - startedAt),
   };

@@ -37,6 +37,13 @@ export interface SiteTally {
   home: { runs: number; failed: number; failures: Map<string, { count: number; example: string }> };
   /** Home-page response times (request start → last byte) of the requests that answered 200. */
   homeMs: number[];
+  /**
+   * Direct mode: the same, split at the moment the batch's last ticket was granted
+   * (requests sent before it, while tickets were being issued, and after it, while
+   * only the answers streamed).
+   */
+  homeWhileTickets: number[];
+  homeAfterTickets: number[];
   fpm: FpmSample[];
   /** php-fpm's access log lines written during the lane. */
   requests: FpmRequest[];
@@ -78,6 +85,8 @@ export function emptySiteTally(): SiteTally {
   return {
     home: { runs: 0, failed: 0, failures: new Map() },
     homeMs: [],
+    homeWhileTickets: [],
+    homeAfterTickets: [],
     fpm: [],
     requests: [],
     wallMs: 0,
@@ -125,10 +134,23 @@ export function recordChat(tally: ChatTally, outcome: StreamOutcome | DirectChat
   append(tally.lags, outcome.lags.slice(1));
 }
 
-function recordHome(tally: SiteTally, answer: TimedAnswer): void {
+/** A home-page answer and when its request was sent (performance.now()). */
+interface HomeLoad {
+  sentAt: number;
+  answer: TimedAnswer;
+}
+
+function recordHome(tally: SiteTally, load: HomeLoad, splitAt: number | undefined): void {
   tally.home.runs += 1;
-  if (answer.failure !== undefined) countFailure(tally.home, answer.failure);
-  else tally.homeMs.push(answer.totalMs);
+  if (load.answer.failure !== undefined) {
+    countFailure(tally.home, load.answer.failure);
+    return;
+  }
+  tally.homeMs.push(load.answer.totalMs);
+  if (splitAt === undefined) return;
+  (load.sentAt < splitAt ? tally.homeWhileTickets : tally.homeAfterTickets).push(
+    load.answer.totalMs,
+  );
 }
 
 const HOME_TIMEOUT_MS = 120_000;
@@ -140,7 +162,7 @@ const HOME_TIMEOUT_MS = 120_000;
  */
 function homeClient(host: HostTarget, everyMs: number) {
   const agent = newAgent();
-  const pending: Promise<TimedAnswer>[] = [];
+  const pending: Promise<HomeLoad>[] = [];
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   return {
@@ -148,6 +170,7 @@ function homeClient(host: HostTarget, everyMs: number) {
       const began = performance.now();
       const next = (index: number) => {
         if (stopped) return;
+        const sentAt = performance.now();
         pending.push(
           timedRequest({
             host: host.host,
@@ -155,14 +178,14 @@ function homeClient(host: HostTarget, everyMs: number) {
             agent,
             timeoutMs: HOME_TIMEOUT_MS,
             ...host.homeRequest(),
-          }),
+          }).then((answer) => ({ sentAt, answer })),
         );
         const wait = began + (index + 1) * everyMs - performance.now();
         timer = setTimeout(() => next(index + 1), Math.max(0, wait));
       };
       next(0);
     },
-    async stop(): Promise<TimedAnswer[]> {
+    async stop(): Promise<HomeLoad[]> {
       stopped = true;
       if (timer) clearTimeout(timer);
       const answers = await Promise.all(pending);
@@ -179,13 +202,15 @@ export interface LaneOptions {
 }
 
 /**
- * Runs `work` (a batch of chats, or a pause for the idle lane) with the home-page
- * client and the PHP-FPM sampler beside it, and adds what they saw to `site`.
+ * Runs `work` (a batch of chats, or a pause for the idle lane; neither throws) with
+ * the home-page client and the PHP-FPM sampler beside it, and adds what they saw to
+ * `site`. `splitAt` (a direct batch's last ticket grant) splits the home-page loads.
  */
 export async function withSiteWatch<T>(
   options: LaneOptions,
   site: SiteTally,
   work: () => Promise<T>,
+  splitAt?: (result: T) => number | undefined,
 ): Promise<T> {
   const { host } = options;
   const sampler = fpmSampler(host.phpFpmPid, host.phpFpmPort, options.fpmSampleMs);
@@ -194,18 +219,23 @@ export async function withSiteWatch<T>(
   const began = performance.now();
   sampler.start();
   home.start();
-  let result: T;
-  try {
-    result = await work();
-  } finally {
-    for (const answer of await home.stop()) recordHome(site, answer);
-    site.fpm.push(...sampler.stop());
-    site.wallMs += performance.now() - began;
-  }
+  const result = await work();
+  const split = splitAt?.(result);
+  for (const load of await home.stop()) recordHome(site, load, split);
+  site.fpm.push(...sampler.stop());
+  site.wallMs += performance.now() - began;
   // php-fpm logs a request once it has ended: give the last one a moment.
   await new Promise((resolve) => setTimeout(resolve, 100));
   site.requests.push(...readAccessLog(host.phpFpmAccessLog, logStart).requests);
   return result;
+}
+
+/** When the batch's last ticket was granted (performance.now()); undefined for other modes. */
+export function lastTicketAt(outcomes: (StreamOutcome | DirectChatOutcome)[]): number | undefined {
+  const times = outcomes.flatMap((outcome) =>
+    "ticketAt" in outcome && outcome.ticketAt !== undefined ? [outcome.ticketAt] : [],
+  );
+  return times.length > 0 ? Math.max(...times) : undefined;
 }
 
 /** `count` chats of one mode, started `rampStepMs` apart, each its own visitor; all open at once. */

@@ -176,6 +176,24 @@ function siteTable(idle: SiteFigures, figures: Map<Mode, SiteFigures>): string {
   );
 }
 
+/** The direct lane's home-page loads, split at each batch's last ticket grant. */
+function ticketSplit(entry: SiteFigures | undefined) {
+  return {
+    during: percentiles(entry?.tally.homeWhileTickets ?? []),
+    after: percentiles(entry?.tally.homeAfterTickets ?? []),
+  };
+}
+
+function ticketSplitLine(entry: SiteFigures | undefined, idle: SiteFigures): string {
+  const { during, after } = ticketSplit(entry);
+  const part = (label: string, figures: Percentiles) =>
+    `${label} ${figures.count} loads, p50 ${ms(figures.p50)} / p99 ${ms(figures.p99)} ms (p99 ${ratio(figures.p99, idle.home.p99)} idle)`;
+  return (
+    "  direct, home page split at each batch's last ticket grant: " +
+    `${part("sent while tickets were issued", during)}; ${part("after (only the answers streaming)", after)}`
+  );
+}
+
 function failureLines(name: string, failures: ChatTally["failures"]): string[] {
   const kinds = [...failures.values()].sort((a, b) => b.count - a.count);
   const lines = kinds
@@ -222,6 +240,7 @@ export function hostReport(
     chatTable(figures.load),
     "",
     siteTable(figures.idle, figures.site),
+    ticketSplitLine(figures.site.get("direct"), figures.idle),
     "",
     `  one chat at a time: ${size.sequentialRounds} rounds of one chat per mode, interleaved, ${size.sequentialChunks} chunks every 20 ms; keep-alive connections`,
     chatTable(figures.sequential),
@@ -322,7 +341,8 @@ export function hostChecks(measured: HostMeasurements | undefined): Check[] {
           detail:
             `p99 ${ms(directSite.home.p99)} ms during direct-mode chats vs ${HOME_P99_FACTOR} × idle ${ms(idle.home.p99)} ms = ${ms(homeLimit)} ms ` +
             `(ratio ${ratio(directSite.home.p99, idle.home.p99)}; p50 ${ms(directSite.home.p50)} vs ${ms(idle.home.p50)} ms; ` +
-            `${directSite.home.count} and ${idle.home.count} loads)`,
+            `${directSite.home.count} and ${idle.home.count} loads; sent while tickets were issued p99 ${ms(ticketSplit(directSite).during.p99)} ms, ` +
+            `after ${ms(ticketSplit(directSite).after.p99)} ms)`,
         };
 
   const relayCheck: Check = {

@@ -8,6 +8,7 @@ import {
   emptyChatTally,
   emptySiteTally,
   type LaneOptions,
+  lastTicketAt,
   MODES,
   type Mode,
   newAgent,
@@ -113,8 +114,11 @@ export const host: Scenario = {
         } else {
           const tally = load.get(name) as { chats: ChatTally; site: SiteTally };
           const run = chatRunner(name, gateway, site, loadSpec);
-          const outcomes = await withSiteWatch(lane, tally.site, () =>
-            chatBatch(run, size.chats, RAMP_STEP_MS),
+          const outcomes = await withSiteWatch(
+            lane,
+            tally.site,
+            () => chatBatch(run, size.chats, RAMP_STEP_MS),
+            lastTicketAt,
           );
           for (const outcome of outcomes) recordChat(tally.chats, outcome);
         }

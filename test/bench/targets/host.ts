@@ -8,6 +8,7 @@ import {
   startProductionStack,
 } from "../../../scripts/wordpress/production/stack.ts";
 import { findStackTools } from "../../../scripts/wordpress/production/tools.ts";
+import { signedHeaders } from "../../../server/http/signature.ts";
 import type { DirectSite } from "../lib/direct-chat.ts";
 import { fileSize, textFrom } from "../lib/files.ts";
 import { freePort } from "../lib/proc.ts";
@@ -22,6 +23,7 @@ const BLOCK_ID = "bench-chat";
 const MODEL = "openai/gpt-4o-mini";
 const CHAT_PATH = "/wp-json/sluice/v1/chat";
 const TICKET_PATH = "/wp-json/sluice/v1/ticket";
+const POLICY_PATH = "/v1/policy";
 /** PHP-FPM's pm.max_children: what many small hosts allow (the issue's figure). */
 export const MAX_CHILDREN = 5;
 /** Where docs/deploy/nginx.conf publishes the gateway on the site's own origin. */
@@ -150,9 +152,31 @@ export const host: TargetDefinition = {
       }
       await runGatewayCli(context, ["site", "set-origins", SITE_ID, state.site_origin]);
       const info = await requestJson<PhpInfo>({ host: "127.0.0.1", port, path: INFO_PATH });
+      const policy = await requestJson<{ effective: Record<string, unknown> }>({
+        host: gateway.host,
+        port: gateway.port,
+        path: POLICY_PATH,
+        headers: signedHeaders({
+          siteId: SITE_ID,
+          secret,
+          method: "GET",
+          path: POLICY_PATH,
+          body: "",
+        }),
+      });
       const phpFpm = stack.daemons.find((daemon) => daemon.name === "php-fpm");
       if (!phpFpm) throw new Error("the stack runs no php-fpm");
-      return hostTarget({ stack, port, phpFpmPort, phpFpmPid: phpFpm.pid, site, state, info });
+      const caps = describeCaps(policy.body.effective);
+      return hostTarget({
+        stack,
+        port,
+        phpFpmPort,
+        phpFpmPid: phpFpm.pid,
+        site,
+        state,
+        info,
+        caps,
+      });
     } catch (error) {
       await stack.stop();
       throw error;
@@ -168,6 +192,8 @@ function hostTarget(parts: {
   site: { pageId: number; debugLog: string; wordPressVersion: string };
   state: SiteState;
   info: { body: PhpInfo };
+  /** The gateway's caps in force for the site, in words. */
+  caps: string;
 }): HostTarget {
   const { stack, port, site, state } = parts;
   const debugLogStart = fileSize(site.debugLog);
@@ -222,7 +248,7 @@ function hostTarget(parts: {
           `WordPress ${php.wordpress}, PHP-FPM pm = static, pm.max_children = ${stack.settings.maxChildren}, MariaDB, nginx serving docs/deploy/nginx.conf`,
         `plugin: transport ${state.transport} (SLUICE_DIRECT_URL ${DIRECT_URL}${state.direct_from_constant ? " in wp-config.php" : ""}, ` +
           `chat URL ${state.direct_chat_url}), streaming mode ${state.streaming_mode}, rate limit ${state.rate_limit_per_minute}/min per visitor, ` +
-          `a new visitor per chat; gateway site ${SITE_ID}: origins ${state.site_origin}, no caps`,
+          `a new visitor per chat; gateway site ${SITE_ID}: origins ${state.site_origin}, ${parts.caps}`,
       ];
     },
     debugLog: () => textFrom(site.debugLog, debugLogStart),
@@ -235,6 +261,15 @@ function hostTarget(parts: {
     },
     stop: () => stack.stop(),
   };
+}
+
+/** The caps of GET /v1/policy's effective policy, e.g. "caps in force: none". */
+function describeCaps(effective: Record<string, unknown>): string {
+  const caps = ["day_usd", "month_usd", "visitor_day_usd", "request_usd"]
+    .filter((name) => effective[name] !== null && effective[name] !== undefined)
+    .map((name) => `${name} ${String(effective[name])}`);
+  const models = Array.isArray(effective.models) ? `, models ${effective.models.join(" ")}` : "";
+  return `caps in force (GET /v1/policy): ${caps.length > 0 ? caps.join(", ") : "none"}${models}`;
 }
 
 /**
