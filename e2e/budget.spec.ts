@@ -1,7 +1,14 @@
 import { expect, type Page, test } from "@playwright/test";
 import { formatPercent, formatTokens, formatUsd } from "../blocks/admin/lib/format.ts";
 import { picoUsdToUsd } from "../server/pricing/money.ts";
-import { ChatBlock, comparable, demoAnswerTo, newVisitor } from "./support/chat.ts";
+import {
+  ChatBlock,
+  comparable,
+  demoAnswerTo,
+  expectSuiteTransport,
+  isChatPost,
+  newVisitor,
+} from "./support/chat.ts";
 import { ledgerRow, ledgerRows } from "./support/ledger.ts";
 import { gatewayPolicy, putGatewayPolicy } from "./support/policy.ts";
 import { readState } from "./support/state.ts";
@@ -55,8 +62,29 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function isChatPost(response: { url(): string; request(): { method(): string } }): boolean {
-  return response.url().includes("sluice/v1/chat") && response.request().method() === "POST";
+/**
+ * The refusal as the visitor's browser got it: the plugin's WP_Error JSON (relay), or
+ * the gateway's envelope (direct streaming), worded for visitors: no amounts.
+ */
+function budgetRefusal(body: unknown): { scope?: string; resetsAt?: string } {
+  if (readState().mode === "relay") {
+    const relayed = body as { code?: string; data?: { scope?: string; resets_at?: string } };
+    expect(relayed.code).toBe("sluice_gateway_budget_exhausted");
+    return { scope: relayed.data?.scope, resetsAt: relayed.data?.resets_at };
+  }
+  const { error } = body as {
+    error?: { code?: string; message?: string } & Record<string, unknown>;
+  };
+  expect(error?.code).toBe("budget_exhausted");
+  expect(error?.message, "the visitor is not told the cap's amount").not.toMatch(/\$|\d\.\d/);
+  expect(Object.keys(error ?? {}).sort()).toEqual([
+    "code",
+    "message",
+    "request_id",
+    "resets_at",
+    "scope",
+  ]);
+  return { scope: error?.scope as string, resetsAt: error?.resets_at as string };
 }
 
 test("a tiny daily cap set in Settings → Sluice: the visitor's next question gets the budget message; the Spend panel shows the spend", async ({
@@ -77,6 +105,7 @@ test("a tiny daily cap set in Settings → Sluice: the visitor's next question g
     const firstResponse = visitorPage.waitForResponse(isChatPost);
     await chat.ask(question);
     const first = await firstResponse;
+    expectSuiteTransport(first);
     expect(first.status()).toBe(200);
     const requestId = first.headers()["x-request-id"] ?? "";
     expect(requestId, "the chat route passes the gateway's X-Request-Id on").not.toBe("");
@@ -110,13 +139,9 @@ test("a tiny daily cap set in Settings → Sluice: the visitor's next question g
     const refused = await refusedResponse;
     expect(refused.status()).toBe(429);
     expect(refused.headers()["content-type"]).toContain("application/json");
-    const body = (await refused.json()) as {
-      code?: string;
-      data?: { scope?: string; resets_at?: string };
-    };
-    expect(body.code).toBe("sluice_gateway_budget_exhausted");
-    expect(body.data?.scope).toBe("day");
-    const resetsAt = body.data?.resets_at ?? "";
+    const refusal = budgetRefusal(await refused.json());
+    expect(refusal.scope).toBe("day");
+    const resetsAt = refusal.resetsAt ?? "";
     expect(Date.parse(resetsAt), "resets_at is an instant").not.toBeNaN();
     // The reset time as the block writes it: the time of day, in the visitor's locale.
     const resetTime = await visitorPage.evaluate(

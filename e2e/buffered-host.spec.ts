@@ -1,23 +1,33 @@
-import { expect, test } from "@playwright/test";
-import { type BufferingProxy, startBufferingProxy } from "./support/buffering-proxy.ts";
+import { type Browser, expect, test } from "@playwright/test";
+import {
+  type BufferingProxy,
+  type ProxyKind,
+  startBufferingProxy,
+} from "./support/buffering-proxy.ts";
 import { ChatBlock, comparable, demoAnswerTo, newVisitor } from "./support/chat.ts";
 import { readState } from "./support/state.ts";
 
-let proxy: BufferingProxy;
+const proxies: Record<ProxyKind, string> = {
+  buffer: "a buffering proxy (whole responses)",
+  brotli: "a compressing proxy (brotli on the stream, no flush per event)",
+};
 
-test.beforeAll(async () => {
-  proxy = await startBufferingProxy(readState().wordpress.url);
-});
+for (const [kind, description] of Object.entries(proxies) as [ProxyKind, string][]) {
+  test(`behind ${description} the block falls back to buffered answers by itself`, async ({
+    browser,
+  }) => {
+    const proxy = await startBufferingProxy(readState().wordpress.url, kind);
+    try {
+      await askBehind(proxy, browser, kind);
+    } finally {
+      await proxy.close();
+    }
+  });
+}
 
-test.afterAll(async () => {
-  await proxy?.close();
-});
-
-test("behind a buffering proxy the block falls back to buffered answers by itself", async ({
-  browser,
-}) => {
+async function askBehind(proxy: BufferingProxy, browser: Browser, kind: ProxyKind): Promise<void> {
   const { wordpress } = readState();
-  const { context, page } = await newVisitor(browser, "buffered");
+  const { context, page } = await newVisitor(browser, `buffered-${kind}`);
   const sentBodies: { stream?: unknown }[] = [];
   page.on("request", (request) => {
     if (request.method() === "POST" && request.url().includes("sluice/v1/chat")) {
@@ -73,4 +83,4 @@ test("behind a buffering proxy the block falls back to buffered answers by itsel
   expect(chatCalls[1]?.contentType).toContain("application/json");
 
   await context.close();
-});
+}

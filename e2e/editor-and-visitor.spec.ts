@@ -5,6 +5,8 @@ import {
   comparable,
   demoAnswerTo,
   demoAnswerTokens,
+  expectSuiteTransport,
+  isChatPost,
   newVisitor,
 } from "./support/chat.ts";
 import { ledgerRow } from "./support/ledger.ts";
@@ -75,12 +77,10 @@ test("a visitor asks on the published page and watches the answer grow; the ledg
   const question = "What makes sourdough bread rise?";
   await chat.recordNextAnswer();
   const answer = await chat.nextAnswer();
-  const chatResponse = page.waitForResponse(
-    (response) =>
-      response.url().includes("sluice/v1/chat") && response.request().method() === "POST",
-  );
+  const chatResponse = page.waitForResponse(isChatPost);
   await chat.ask(question);
   const response = await chatResponse;
+  expectSuiteTransport(response);
   expect(response.status()).toBe(200);
   expect(response.headers()["content-type"]).toContain("text/event-stream");
   const requestId = response.headers()["x-request-id"];

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ChatBlock, comparable, demoAnswerTo, newVisitor } from "./support/chat.ts";
+import { ChatBlock, comparable, demoAnswerTo, isChatPost, newVisitor } from "./support/chat.ts";
 import { startGatewayProcess, stopGatewayProcess } from "./support/gateway.ts";
 import { ledgerRow } from "./support/ledger.ts";
 import { readState, updateGatewayPid } from "./support/state.ts";
@@ -42,10 +42,7 @@ test("gateway down: a friendly error with Retry, the page keeps working, Retry s
 
     await restart();
     const answer = await chat.nextAnswer();
-    const chatResponse = page.waitForResponse(
-      (response) =>
-        response.url().includes("sluice/v1/chat") && response.request().method() === "POST",
-    );
+    const chatResponse = page.waitForResponse(isChatPost);
     await retry.click();
     const response = await chatResponse;
     expect(response.status()).toBe(200);

@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { stopWordPress } from "../scripts/wordpress/index.ts";
+import { stopProductionStack } from "../scripts/wordpress/production/stack.ts";
 import { stopGatewayProcess } from "./support/gateway.ts";
 import { readState, repoRoot } from "./support/state.ts";
 
@@ -13,7 +14,8 @@ const logsDir = path.join(repoRoot, "test-results", "e2e-logs");
  */
 export default async function globalTeardown(): Promise<void> {
   const state = readState();
-  await stopWordPress(state.wordpress.dir);
+  if (state.wordpress.stackDir) await stopProductionStack(state.wordpress.stackDir);
+  else await stopWordPress(state.wordpress.dir);
   await stopGatewayProcess(state.gateway.pid);
 
   rmSync(logsDir, { recursive: true, force: true });
@@ -21,11 +23,18 @@ export default async function globalTeardown(): Promise<void> {
   const logs: [string, string][] = [
     [state.gateway.logFile, "gateway.log"],
     [path.join(state.root, "setup.log"), "setup.log"],
-    [state.wordpress.serverLog, "php-server.log"],
+    [
+      state.wordpress.serverLog,
+      state.stack === "production" ? "nginx-error.log" : "php-server.log",
+    ],
     [state.wordpress.debugLog, "wordpress-debug.log"],
   ];
   for (const [from, to] of logs) {
     if (existsSync(from)) copyFileSync(from, path.join(logsDir, to));
+  }
+  for (const from of state.wordpress.extraLogs) {
+    if (existsSync(from))
+      cpSync(from, path.join(logsDir, path.basename(from)), { recursive: true });
   }
   if (existsSync(state.wordpress.debugLog)) {
     const logged = readFileSync(state.wordpress.debugLog, "utf8").trim();

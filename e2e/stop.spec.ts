@@ -4,6 +4,8 @@ import {
   comparable,
   demoAnswerTo,
   demoAnswerTokens,
+  expectSuiteTransport,
+  isChatPost,
   newVisitor,
 } from "./support/chat.ts";
 import { ledgerRow } from "./support/ledger.ts";
@@ -20,12 +22,11 @@ test("Stop mid-answer: the text stops growing and the ledger bills only what was
   const question = "Explain, at length, how answers stream.";
   await chat.recordNextAnswer();
   const answer = await chat.nextAnswer();
-  const chatResponse = page.waitForResponse(
-    (response) =>
-      response.url().includes("sluice/v1/chat") && response.request().method() === "POST",
-  );
+  const chatResponse = page.waitForResponse(isChatPost);
   await chat.ask(question);
-  const requestId = (await chatResponse).headers()["x-request-id"] ?? "";
+  const response = await chatResponse;
+  expectSuiteTransport(response);
+  const requestId = response.headers()["x-request-id"] ?? "";
   expect(requestId).not.toBe("");
 
   // A few words into the answer (about 900 characters in all), press Stop.

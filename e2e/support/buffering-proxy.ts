@@ -7,6 +7,7 @@ import {
   type Server,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createBrotliCompress } from "node:zlib";
 
 /** One request that went through the proxy. */
 export interface ProxyLogEntry {
@@ -21,6 +22,17 @@ export interface ProxyLogEntry {
   /** How long the upstream response took to arrive in full, in ms. */
   upstreamMs: number;
 }
+
+/**
+ * How the proxy breaks streams:
+ * - "buffer": every response is read whole before any of it is sent (a buffering nginx
+ *   location, a CDN that caches first);
+ * - "brotli": streams (`text/event-stream`) are compressed with brotli on the way, and
+ *   only what the compressor emits is sent, with no flush per event, the way a CDN's
+ *   compression holds an SSE stream back until its buffer fills or the stream ends.
+ *   Other responses are handled as by "buffer".
+ */
+export type ProxyKind = "buffer" | "brotli";
 
 export interface BufferingProxy {
   /** The proxy's origin, e.g. http://127.0.0.1:41234: open WordPress pages through it. */
@@ -62,13 +74,15 @@ function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 }
 
 /**
- * A reverse proxy in front of WordPress that buffers whole responses, like a badly
- * configured nginx or CDN: it reads the entire upstream response, streams included,
- * before sending any of it. As a reverse proxy for another origin it also rewrites
+ * A reverse proxy in front of WordPress that breaks streams as `kind` says, like a badly
+ * configured nginx or CDN. As a reverse proxy for another origin it also rewrites
  * WordPress's absolute URLs (in pages, JSON and Location) from the upstream origin to
  * its own, so the browser stays behind it, REST calls included.
  */
-export async function startBufferingProxy(upstream: string): Promise<BufferingProxy> {
+export async function startBufferingProxy(
+  upstream: string,
+  kind: ProxyKind = "buffer",
+): Promise<BufferingProxy> {
   const target = new URL(upstream);
   const log: ProxyLogEntry[] = [];
   let ownOrigin = "";
@@ -97,9 +111,31 @@ export async function startBufferingProxy(upstream: string): Promise<BufferingPr
         outgoing.on("error", reject);
         outgoing.end(body);
       });
+      const contentType = String(upstreamResponse.headers["content-type"] ?? "");
+      const entry = (bytes: number): ProxyLogEntry => ({
+        method: request.method ?? "GET",
+        path: request.url ?? "/",
+        requestBody: body.toString("utf8"),
+        status: upstreamResponse.statusCode ?? 0,
+        contentType,
+        bytes,
+        upstreamMs: performance.now() - started,
+      });
+      if (kind === "brotli" && contentType.includes("text/event-stream")) {
+        const responseHeaders = endToEnd(upstreamResponse.headers);
+        responseHeaders["content-encoding"] = "br";
+        response.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders);
+        const compressor = createBrotliCompress();
+        let bytes = 0;
+        compressor.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        compressor.on("end", () => log.push(entry(bytes)));
+        upstreamResponse.pipe(compressor).pipe(response);
+        return;
+      }
       // The whole response, however long it streams, before the first byte goes out.
       let payload = await readAll(upstreamResponse);
-      const contentType = String(upstreamResponse.headers["content-type"] ?? "");
       if (REWRITTEN.test(contentType)) {
         payload = Buffer.from(
           payload.toString("utf8").replaceAll(target.host, new URL(ownOrigin).host),
@@ -111,15 +147,7 @@ export async function startBufferingProxy(upstream: string): Promise<BufferingPr
       responseHeaders["content-length"] = String(payload.length);
       response.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders);
       response.end(payload);
-      log.push({
-        method: request.method ?? "GET",
-        path: request.url ?? "/",
-        requestBody: body.toString("utf8"),
-        status: upstreamResponse.statusCode ?? 0,
-        contentType,
-        bytes: payload.length,
-        upstreamMs: performance.now() - started,
-      });
+      log.push(entry(payload.length));
     })().catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" });
       response.end(`buffering proxy: ${(error as Error).message}`);

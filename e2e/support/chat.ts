@@ -9,6 +9,33 @@ import {
 } from "@playwright/test";
 import { demoAnswer } from "../../server/providers/demo/script.ts";
 import { countTextTokens } from "../../server/tokens/count.ts";
+import { readState } from "./state.ts";
+
+/**
+ * Whether a response is a visitor's chat: POST to the plugin's chat route (relay) or
+ * to the gateway's direct route (direct streaming). Whichever the block used, its
+ * X-Request-Id names the ledger row.
+ */
+export function isChatPost(response: Pick<Response, "url" | "request">): boolean {
+  const url = response.url();
+  return (
+    (url.includes("sluice/v1/chat") || url.includes("/v1/direct/chat")) &&
+    response.request().method() === "POST"
+  );
+}
+
+/**
+ * Checks that a chat went the way the suite's mode says: to the plugin's chat route
+ * (relay), or to the gateway through the direct streaming URL (direct).
+ */
+export function expectSuiteTransport(response: Pick<Response, "url">): void {
+  const { mode, directUrl, wordpress } = readState();
+  const expected =
+    mode === "relay"
+      ? `${wordpress.url}/wp-json/sluice/v1/chat`
+      : `${directUrl.startsWith("/") ? `${wordpress.url}${directUrl}` : directUrl}/v1/direct/chat`;
+  expect(response.url(), `the chat went the ${mode} way`).toBe(expected);
+}
 
 /** One length of the answer being written, as the page saw it. */
 export interface LengthSample {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SuiteMode, SuiteStack } from "./suite-stack.ts";
 
 /** The repository root. */
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -18,6 +19,11 @@ export const DEMO_DELAY_MS = 25;
 export interface SuiteState {
   /** Temp folder holding the gateway's data, the WordPress site and the logs. */
   root: string;
+  /** Which WordPress runs (SLUICE_E2E_STACK) and how answers travel (SLUICE_E2E_MODE). */
+  stack: SuiteStack;
+  mode: SuiteMode;
+  /** The direct streaming URL set in Settings → Sluice in direct mode, "" in relay mode. */
+  directUrl: string;
   gateway: GatewayProcessInfo;
   wordpress: {
     dir: string;
@@ -30,6 +36,11 @@ export interface SuiteState {
     pageId: number;
     debugLog: string;
     serverLog: string;
+    /** Other logs kept after the run (the production stack's daemons). */
+    extraLogs: string[];
+    wordPressVersion: string;
+    /** The production stack's folder; absent on the lab stack. */
+    stackDir?: string;
   };
 }
 

@@ -257,17 +257,8 @@ describe("requestDirectAnswer: stale tickets", () => {
       },
     });
 
-    const otherPage = new FakeNetwork()
-      .on(TICKET_URL, granted())
-      .on(GATEWAY_URL, refusedByGateway(401, "origin_mismatch"));
-    expect((await ask(otherPage)).result.outcome).toMatchObject({
-      status: "failed",
-      failure: { kind: "rejected", code: "origin_mismatch" },
-    });
-    for (const network of [budget, otherPage]) {
-      expect(network.callsTo(TICKET_URL)).toHaveLength(1);
-      expect(network.callsTo(CHAT_URL)).toHaveLength(0);
-    }
+    expect(budget.callsTo(TICKET_URL)).toHaveLength(1);
+    expect(budget.callsTo(CHAT_URL)).toHaveLength(0);
   });
 });
 
@@ -309,6 +300,20 @@ describe("requestDirectAnswer: falling back to relay", () => {
       expect(answered).toBe("Relayed");
     },
   );
+
+  test("a page on another origin than the site's (origin_mismatch) goes to the chat route", async () => {
+    const network = new FakeNetwork()
+      .on(TICKET_URL, granted())
+      .on(GATEWAY_URL, refusedByGateway(401, "origin_mismatch"))
+      .on(CHAT_URL, answer("Relayed"));
+    const { result, text } = await ask(network);
+    expect(result).toMatchObject({
+      relayFallback: "other_origin",
+      outcome: { status: "complete" },
+    });
+    expect(text).toBe("Relayed");
+    expect(network.calls.map((call) => call.url)).toEqual([TICKET_URL, GATEWAY_URL, CHAT_URL]);
+  });
 
   test("a gateway refusal in its envelope is the gateway's word: no relay", async () => {
     const network = new FakeNetwork()

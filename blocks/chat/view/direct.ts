@@ -37,10 +37,11 @@ export interface DirectChatRequest extends ChatRequest {
 export interface DirectResult extends ChatResult {
   /**
    * Why this answer was asked of the chat route instead (relay): the site is not in
-   * direct mode (any more), or the gateway did not answer this browser (GatewayAttempt's
-   * "unreachable"). The page's later questions go to the chat route directly.
+   * direct mode (any more), the gateway did not answer this browser (GatewayAttempt's
+   * "unreachable"), or it refused the page's origin (`origin_mismatch`: the page is not
+   * on the site's own origin). The page's later questions go to the chat route directly.
    */
-  relayFallback?: "direct_off" | "unreachable";
+  relayFallback?: "direct_off" | "unreachable" | "other_origin";
 }
 
 /** What one attempt at the gateway came to. */
@@ -119,6 +120,12 @@ export async function sendToGateway(
   return { kind: "answered", outcome: await readAnswer(response, handlers, signal, deps) };
 }
 
+const OTHER_ORIGIN: GatewayErrorCode = "origin_mismatch";
+
+function isOtherOrigin(outcome: ChatOutcome): boolean {
+  return outcome.status === "failed" && outcome.failure.code === OTHER_ORIGIN;
+}
+
 /** The code of the gateway's error envelope `{"error": {"code", …}}`; undefined for any other body. */
 function gatewayErrorCode(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
@@ -147,7 +154,9 @@ export async function requestDirectAnswer(
   /** The request as it may go now: without a nonce WordPress refused once. */
   const current = (): DirectChatRequest =>
     nonceRejected ? { ...request, nonce: undefined } : request;
-  const relay = async (reason: "direct_off" | "unreachable"): Promise<DirectResult> => {
+  const relay = async (
+    reason: NonNullable<DirectResult["relayFallback"]>,
+  ): Promise<DirectResult> => {
     const result = await requestAnswer(current(), handlers, signal, deps);
     return {
       ...result,
@@ -190,7 +199,12 @@ export async function requestDirectAnswer(
       return { outcome: { status: "failed", failure: { kind: "unreadable" } }, nonceRejected };
 
     const attempt = await sendToGateway(grant, handlers, signal, deps);
-    if (attempt.kind === "answered") return { outcome: attempt.outcome, nonceRejected };
+    if (attempt.kind === "answered") {
+      // The page is not on the origin the site's tickets name (www. against the bare
+      // domain, a mirror, a proxy on another host): relay does not depend on it.
+      if (isOtherOrigin(attempt.outcome)) return relay("other_origin");
+      return { outcome: attempt.outcome, nonceRejected };
+    }
     if (attempt.kind === "unreachable") return relay("unreachable");
     stale = attempt;
   }
