@@ -7,8 +7,13 @@
  * The connectors option only ever holds a marker, and reads as the marker while
  * a secret is set, so the screen says "connected" and never shows the secret.
  *
+ * The key may also be a whole connection, GATEWAY_URL#SITE_ID:SECRET (e.g.
+ * https://gateway.example#blog:…), which sets the gateway URL and site id too,
+ * checked as Settings → Sluice checks them (no internal addresses). Anything
+ * else that is not a secret of 32+ characters is refused, and nothing changes.
  * Saving an empty key (the card's "Remove and replace") removes the stored
- * secret; a secret set in wp-config.php (SLUICE_SITE_SECRET) is never changed here.
+ * secret (core's own emptying of a key that did not connect does not); what wp-config.php sets (SLUICE_SITE_SECRET, SLUICE_GATEWAY_URL,
+ * SLUICE_SITE_ID) is never changed here.
  *
  * @package Sluice
  */
@@ -20,6 +25,9 @@ defined( 'ABSPATH' ) || exit;
 final class Connector_Secret {
 
 	public const OPTION = 'connectors_ai_sluice_api_key';
+
+	/** GATEWAY_URL#SITE_ID:SECRET. */
+	private const CONNECTION = '/^(https?:\/\/[^\s#]+)#([a-z0-9][a-z0-9._-]{0,63}):(\S+)$/';
 
 	/** What the connectors option holds instead of the secret. */
 	public const MARKER = 'sealed-in-sluice-settings';
@@ -49,14 +57,48 @@ final class Connector_Secret {
 			return $this->shown( '' );
 		}
 		if ( '' === $value ) {
+			// Core empties the key itself after a save when the provider is not configured
+			// (no gateway URL or site id yet): that is no request to forget the secret.
+			if ( doing_filter( 'rest_post_dispatch' ) ) {
+				return $this->shown( '' );
+			}
 			delete_option( Settings::SECRET_OPTION );
 			return '';
 		}
-		if ( strlen( $value ) < Settings::MIN_SECRET_LENGTH ) {
+		$changes = self::connection( $value ) ?? array( 'secret' => $value );
+		if ( strlen( $changes['secret'] ) < Settings::MIN_SECRET_LENGTH ) {
 			return $this->shown( '' );
 		}
-		update_option( Settings::SECRET_OPTION, $this->settings->sanitize_secret( $value ), false );
+		foreach ( array( 'gateway_url', 'site_id' ) as $field ) {
+			if ( $this->settings->from_constant( $field ) ) {
+				unset( $changes[ $field ] );
+			}
+		}
+		if ( isset( $changes['gateway_url'] ) && null !== Gateway_Address::refusal( $changes['gateway_url'] ) ) {
+			return $this->shown( '' );
+		}
+		$this->settings->update( $changes );
 		return self::MARKER;
+	}
+
+	/**
+	 * The fields of a connection string, or null when the value is not one.
+	 *
+	 * @return array{gateway_url: string, site_id: string, secret: string}|null
+	 */
+	private static function connection( string $value ): ?array {
+		if ( ! preg_match( self::CONNECTION, $value, $parts ) ) {
+			return null;
+		}
+		$url = Settings::normalize_url( $parts[1] );
+		if ( null === $url || '' === $url ) {
+			return null;
+		}
+		return array(
+			'gateway_url' => $url,
+			'site_id'     => $parts[2],
+			'secret'      => $parts[3],
+		);
 	}
 
 	/**

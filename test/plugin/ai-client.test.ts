@@ -1,5 +1,6 @@
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EMPTY_POLICY } from "../../server/budget/policy.ts";
@@ -267,6 +268,46 @@ describe("the sluice/* abilities over REST", () => {
   });
 });
 
+/** What Settings → Connectors does when its Save button is pressed: POST /wp/v2/settings. */
+async function saveConnectorKey(key: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${site.url}/wp-json/wp/v2/settings`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: auth("admin") },
+    body: JSON.stringify({ connectors_ai_sluice_api_key: key }),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+const FROM_CONSTANT: Record<string, string> = {
+  SLUICE_SITE_SECRET: "secret_from_constant",
+  SLUICE_GATEWAY_URL: "gateway_url_from_constant",
+  SLUICE_SITE_ID: "site_id_from_constant",
+};
+
+/**
+ * Drops wp-config.php's defines of these constants, so what the screen saves is in force,
+ * and waits until the PHP server's workers read the new file (OPcache may serve the old
+ * one for a few seconds): until the settings route says none of them is set.
+ */
+async function withoutConstants(...names: string[]): Promise<void> {
+  const file = path.join(site.dir, "wp-config.php");
+  const lines = readFileSync(file, "utf8").split("\n");
+  writeFileSync(
+    file,
+    lines.filter((line) => !names.some((name) => line.includes(`'${name}'`))).join("\n"),
+  );
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const report = (await (await site.rest("/settings", { as: "admin" })).json()) as Record<
+      string,
+      unknown
+    >;
+    if (names.every((name) => report[FROM_CONSTANT[name] ?? ""] === false)) return;
+    if (Date.now() > deadline) throw new Error(`wp-config.php still defines ${names.join(", ")}`);
+    await delay(250);
+  }
+}
+
 describe("the Sluice connector (Settings → Connectors)", () => {
   it("is core's card for the provider, with the secret as its key, never shown", async () => {
     const connectors = await site.php<
@@ -301,6 +342,59 @@ describe("the Sluice connector (Settings → Connectors)", () => {
     expect(await saved.text()).not.toContain("x".repeat(40));
     const answer = await ask("Still signed?", "sluice");
     expect(answer.status).toBe(200);
+  });
+
+  it("seals a secret saved on the screen, which then signs the prompts; a short one changes nothing", async () => {
+    await withoutConstants("SLUICE_SITE_SECRET");
+    const saved = await saveConnectorKey(gateway.secret);
+    expect(saved.status).toBe(200);
+    expect(saved.text).not.toContain(gateway.secret);
+    const stored = await site.php<{ stored: string; opened: string | null }>("inspect-secret.php");
+    expect(stored.stored).not.toContain(gateway.secret);
+    expect(stored.opened).toBe(gateway.secret);
+    const option = await site.php<{ value: unknown }>(
+      "read-option.php",
+      "connectors_ai_sluice_api_key",
+    );
+    expect(option.value).toBe("sealed-in-sluice-settings");
+    expect((await ask("Signed by the saved secret?", "sluice")).status).toBe(200);
+
+    await saveConnectorKey("too-short");
+    expect((await site.php<{ opened: string | null }>("inspect-secret.php")).opened).toBe(
+      gateway.secret,
+    );
+  });
+
+  it("removes the secret when the screen saves an empty key", async () => {
+    await withoutConstants("SLUICE_SITE_SECRET");
+    await saveConnectorKey("");
+    expect((await site.php<{ stored: string }>("inspect-secret.php")).stored).toBe("");
+    const refused = await ask("Anyone there?", "sluice");
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    await saveConnectorKey(gateway.secret);
+  });
+
+  it("takes a whole connection, URL#site:secret, refusing a gateway on an internal address", async () => {
+    await withoutConstants("SLUICE_SITE_SECRET", "SLUICE_GATEWAY_URL", "SLUICE_SITE_ID");
+    const settings = async () =>
+      (await (await site.rest("/settings", { as: "admin" })).json()) as {
+        gateway_url: string;
+        site_id: string;
+        secret_set: boolean;
+      };
+    const before = await settings();
+    const secret = "s".repeat(40);
+    await saveConnectorKey(`http://127.0.0.1:9#other:${secret}`);
+    expect(await settings()).toEqual(before);
+
+    const accepted = await saveConnectorKey(`https://gateway.example.test#blog:${secret}`);
+    expect(accepted.status).toBe(200);
+    expect(await settings()).toMatchObject({
+      gateway_url: "https://gateway.example.test",
+      site_id: "blog",
+      secret_set: true,
+    });
+    expect((await site.php<{ opened: string | null }>("inspect-secret.php")).opened).toBe(secret);
   });
 
   it("left PHP's log clean", () => {
