@@ -39,7 +39,7 @@ final class Ai_Provider extends AbstractProvider {
 			ProviderTypeEnum::server(),
 			admin_url( 'options-general.php?page=sluice' ),
 			RequestAuthenticationMethod::apiKey(),
-			__( 'Every AI call of this site through your Sluice gateway, with spend caps and a ledger. The API key is the site secret; the gateway URL and site id are on Settings → Sluice.', 'sluice' )
+			__( 'Every AI call of this site through your Sluice gateway, with spend caps and a ledger. The API key is the site secret, or the whole connection as GATEWAY_URL#SITE_ID:SECRET; caps and spend are on Settings → Sluice.', 'sluice' )
 		);
 	}
 

@@ -332,6 +332,33 @@ describe("the Sluice connector (Settings → Connectors)", () => {
     expect(shown).not.toBe("");
   });
 
+  it("is on the Connectors screen's data, connected, without the secret", async () => {
+    const cookie = await site.logIn();
+    const page = await fetch(`${site.url}/wp-admin/options-connectors.php`, {
+      headers: { Cookie: cookie },
+    });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('id="options-connectors-wp-admin-app"');
+    expect(html).not.toContain(gateway.secret);
+    const data =
+      /<script[^>]*id="wp-script-module-data-options-connectors-wp-admin"[^>]*>([^<]*)<\/script>/.exec(
+        html,
+      );
+    expect(data, "the screen's script module data").not.toBeNull();
+    const { connectors } = JSON.parse(data?.[1] ?? "{}") as {
+      connectors: Record<string, { name: string; authentication: Record<string, unknown> }>;
+    };
+    expect(connectors.sluice).toMatchObject({
+      name: "Sluice",
+      authentication: {
+        method: "api_key",
+        settingName: "connectors_ai_sluice_api_key",
+        isConnected: true,
+      },
+    });
+  });
+
   it("keeps the secret wp-config.php sets when the screen saves another", async () => {
     const saved = await fetch(`${site.url}/wp-json/wp/v2/settings`, {
       method: "POST",
