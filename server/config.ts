@@ -46,6 +46,8 @@ export interface GatewayConfig {
   logLevel: string;
   /** SLUICE_METRICS_TOKEN: GET /metrics wants it as a bearer token; unset, only loopback clients may scrape. */
   metricsToken: string | undefined;
+  /** SLUICE_HASH_METADATA: visitor ids and error texts stored only as keyed hashes. */
+  hashMetadata: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -121,6 +123,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     demoDelayMs: integer(env, "SLUICE_DEMO_DELAY_MS", 30, 0, 10_000),
     logLevel: env.SLUICE_LOG_LEVEL ?? "info",
     metricsToken: metricsToken(env.SLUICE_METRICS_TOKEN),
+    hashMetadata: boolean(env, "SLUICE_HASH_METADATA", false),
   };
 }
 

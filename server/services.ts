@@ -7,6 +7,7 @@ import type { GatewayConfig } from "./config.ts";
 import { type Db, openDatabase } from "./ledger/db.ts";
 import { SettlementJournal } from "./ledger/journal.ts";
 import { openVault } from "./ledger/kek.ts";
+import { metadataPrivacy } from "./ledger/metadata-privacy.ts";
 import { NonceStore } from "./ledger/nonces.ts";
 import { RequestLedger, type SettledRequest } from "./ledger/requests.ts";
 import { SettlementQueue } from "./ledger/settlements.ts";
@@ -169,6 +170,7 @@ export function createServices(
     },
     deadlines: { idleMs: config.streamIdleTimeoutMs, maxMs: config.streamMaxMs },
     observer: metrics,
+    metadata: metadataPrivacy(config.hashMetadata, db, vault),
   };
   return {
     config,

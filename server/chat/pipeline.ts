@@ -1,5 +1,6 @@
 import type { BudgetChoice } from "../budget/choose.ts";
 import type { Clock } from "../clock.ts";
+import { keepMetadata, type MetadataPrivacy } from "../ledger/metadata-privacy.ts";
 import type { SettledRequest } from "../ledger/requests.ts";
 import { picoUsdToUsd } from "../pricing/money.ts";
 import { ProviderError } from "../providers/errors.ts";
@@ -23,6 +24,8 @@ export interface ChatDeps extends AdmissionDeps, Omit<SettleDeps, "observe"> {
   deadlines: DeadlineLimits;
   /** Told of each chat as it goes (the gateway's metrics); it changes nothing. */
   observer?: ChatObserver;
+  /** What the ledger keeps of visitor ids and error texts (SLUICE_HASH_METADATA). Default: as they came. */
+  metadata?: MetadataPrivacy;
 }
 
 export interface ChatObserver {
@@ -58,6 +61,7 @@ export interface ChatInput {
 export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink): Promise<void> {
   const { request, signal } = input;
   const { clock } = deps;
+  const privacy = deps.metadata ?? keepMetadata;
   const requestedModel = request.model ?? "auto";
   const inputEstimate = countMessageTokens(request.messages);
   let choice: BudgetChoice;
@@ -65,7 +69,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
     choice = admitAndRecord(deps, {
       requestId: input.requestId,
       siteId: input.siteId,
-      visitor: request.user,
+      visitor: privacy.visitor(request.user),
       requestedModel,
       inputTokens: inputEstimate,
       maxTokens: request.max_tokens,
@@ -89,7 +93,7 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
   let tally: Tally = emptyTally();
   const settle: ChatDeps["settle"] = (requestId, outcome) => {
     deps.observer?.settled(input.siteId, outcome, route !== undefined);
-    return deps.settle(requestId, outcome);
+    return deps.settle(requestId, privacy.settled(outcome));
   };
   try {
     route = await deps.dialer.dial(

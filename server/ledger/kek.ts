@@ -9,6 +9,7 @@ import { providerKeySlotOfRow } from "../vault/provider-keys.ts";
 import { Vault, VaultError, type VaultSlot } from "../vault/vault.ts";
 import { AuditLog, archiveAuditKey, auditKeySlot } from "./audit.ts";
 import type { Db } from "./db.ts";
+import { METADATA_KEY_SLOT } from "./metadata-privacy.ts";
 import { siteSecretSlot } from "./sites.ts";
 
 /** A column that holds sealed values, the columns that name its row, and the slot each is sealed for. */
@@ -39,6 +40,12 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     column: "key_sealed",
     keys: ["kek_id"],
     slot: (row) => auditKeySlot(row.kek_id as string),
+  },
+  {
+    table: "metadata_key",
+    column: "key_sealed",
+    keys: ["id"],
+    slot: () => METADATA_KEY_SLOT,
   },
 ];
 

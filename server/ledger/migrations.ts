@@ -191,4 +191,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN source TEXT;
   `,
+  // The key of SLUICE_HASH_METADATA's keyed hashes (visitor ids, error texts), sealed by the
+  // vault like any secret; one row, made on first use (ledger/metadata-privacy.ts).
+  `
+  CREATE TABLE metadata_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    key_sealed TEXT NOT NULL
+  );
+  `,
 ];

@@ -8,7 +8,11 @@ export { VaultError } from "./errors.ts";
  * The row a sealed value belongs to. It is authenticated with the value
  * (AES-GCM associated data), so a value copied into another row does not open.
  */
-export type VaultSlot = `provider_key:${string}` | `site_secret:${string}` | `audit_key:${string}`;
+export type VaultSlot =
+  | `provider_key:${string}`
+  | `site_secret:${string}`
+  | `audit_key:${string}`
+  | `metadata_key:${string}`;
 
 const ALGORITHM = "aes-256-gcm";
 const KEY_BYTES = 32;
