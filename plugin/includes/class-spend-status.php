@@ -30,8 +30,9 @@ final class Spend_Status {
 	 * @param array<string, mixed> $policy The gateway's policy answer.
 	 */
 	public function remember( array $policy ): void {
-		// The AI Client's cap check (WordPress 7.0+) asks the gateway again too.
+		// The AI Client's cap check and model list (WordPress 7.0+) ask the gateway again too.
 		delete_transient( Ai_Spend_Guard::TRANSIENT );
+		delete_transient( Ai_Model_Directory::TRANSIENT );
 		$spend = is_array( $policy['spend'] ?? null ) ? $policy['spend'] : array();
 		$today = is_array( $spend['today'] ?? null ) ? $spend['today'] : null;
 		$month = is_array( $spend['month'] ?? null ) ? $spend['month'] : null;

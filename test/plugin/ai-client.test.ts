@@ -129,6 +129,11 @@ describe("Sluice in WordPress 7.1's AI Client", () => {
       usage_source: "reported",
     });
     expect(added[0]?.cost_picousd).toBeGreaterThan(0);
+    // Settings → Sluice's request list (the plugin's route) shows the source.
+    const listed = (await (await site.rest("/requests?per_page=5", { as: "admin" })).json()) as {
+      data: { id: string; source: string | null }[];
+    };
+    expect(listed.data.find((row) => row.id === added[0]?.id)?.source).toBe("plugin:ai-caller");
   });
 
   it("lists the gateway's models within the site's allowlist, after auto", async () => {
@@ -136,7 +141,9 @@ describe("Sluice in WordPress 7.1's AI Client", () => {
       ...EMPTY_POLICY,
       models: ["demo/sluice-demo"],
     });
-    const listed = await site.php<{ provider: string[]; models: string[] }>("ai-client-models.php");
+    const listed = await site.php<{ provider: string[]; models: string[] | null }>(
+      "ai-client-models.php",
+    );
     expect(listed.provider).toContain("sluice");
     expect(listed.models).toEqual(["auto", "demo/sluice-demo"]);
   });
@@ -427,5 +434,36 @@ describe("the Sluice connector (Settings → Connectors)", () => {
   it("left PHP's log clean", () => {
     const log = existsSync(site.debugLog) ? readFileSync(site.debugLog, "utf8") : "";
     expect(log).not.toMatch(/sluice/i);
+  });
+});
+
+describe("where wp_supports_ai() is false", () => {
+  it("leaves the AI Client alone (no provider, no connector, no cap check), keeping the abilities", async () => {
+    writeFileSync(
+      path.join(site.dir, "wp-content", "mu-plugins", "no-ai.php"),
+      "<?php\nadd_filter( 'wp_supports_ai', '__return_false' );\n",
+    );
+    const listed = await site.php<{ provider: string[]; models: string[] | null }>(
+      "ai-client-models.php",
+    );
+    expect(listed.provider).not.toContain("sluice");
+    expect(listed.models).toBeNull();
+    const connectors = await site.php<Record<string, unknown>>(
+      "ai-client-models.php",
+      "connectors",
+    );
+    expect(Object.keys(connectors)).not.toContain("sluice");
+    // Core refuses every prompt itself; Sluice adds nothing to the ledger.
+    const before = rows().length;
+    const refused = await ask("Anyone?", "echo-fixture");
+    expect(refused.body.code).toBe("prompt_prevented");
+    expect(rows().length).toBe(before);
+    const registered = await fetch(
+      `${site.url}/wp-json/wp-abilities/v1/abilities/sluice/get-policy`,
+      {
+        headers: { Authorization: auth("admin") },
+      },
+    );
+    expect(registered.status).toBe(200);
   });
 });
