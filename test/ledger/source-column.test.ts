@@ -40,10 +40,16 @@ describe("the requests' source column", () => {
       "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
     );
     const record = old.prepare("INSERT INTO schema_migrations VALUES (?, 0)");
-    for (const [index, sql] of MIGRATIONS.slice(0, -1).entries()) {
+    const sourceMigration = MIGRATIONS.findIndex((sql) =>
+      sql.includes("ALTER TABLE requests ADD COLUMN source"),
+    );
+    expect(sourceMigration).toBeGreaterThan(0);
+    for (const [index, sql] of MIGRATIONS.slice(0, sourceMigration).entries()) {
       old.exec(sql);
       record.run(index + 1);
     }
+    const before = old.prepare("PRAGMA table_info(requests)").all() as { name: string }[];
+    expect(before.map((column) => column.name)).not.toContain("source");
     old
       .prepare(
         `INSERT INTO requests (id, site_id, provider, model, requested_model, streamed, status, started_at)
