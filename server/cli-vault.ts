@@ -313,7 +313,8 @@ function scopeFromFlags(provider: ProviderId, values: Flags): KeyScope {
   return scope;
 }
 
-function graceFromFlags(values: Flags, fallback: number): number {
+/** --grace-s: whole seconds, 0 to a day; `fallback` when absent. */
+export function graceFromFlags(values: Flags, fallback: number): number {
   const raw = values["grace-s"];
   if (typeof raw !== "string") return fallback;
   const seconds = Number(raw);

@@ -10,7 +10,13 @@ import {
 import { spendAgainstCaps } from "./budget/report.ts";
 import { describeIssues } from "./chat/schema.ts";
 import { auditCommand } from "./cli-audit.ts";
-import { keyCommand, secretFromFlags, UsageError, vaultCommand } from "./cli-vault.ts";
+import {
+  graceFromFlags,
+  keyCommand,
+  secretFromFlags,
+  UsageError,
+  vaultCommand,
+} from "./cli-vault.ts";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.ts";
 import { signedHeaders } from "./http/signature.ts";
 import { issueTicket } from "./http/ticket.ts";
@@ -40,8 +46,9 @@ Usage:
   sluice site set-origins <id> [origin …]   the origins (https://blog.example) whose pages may
                                             read the site's direct chats from another origin
                                             (CORS); none: same-origin pages only
-  sluice site rotate-secret <id> [--secret-file PATH | --secret - | --secret S]
-                                            give a site a new secret; prints it
+  sluice site rotate-secret <id> [--grace-s N] [--secret-file PATH | --secret - | --secret S]
+                                            give a site a new secret; prints it. The old one
+                                            still signs for N s (default 0: stops at once)
   sluice policy set <site> [--day-usd N] [--month-usd N] [--visitor-day-usd N]
                     [--request-usd N] [--models provider/model,…] [--timezone TZ]
                     [--soft-threshold 0.8]
@@ -124,9 +131,24 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (action === "rotate-secret" && name) {
-        const secret = sites.rotateSecret(name, await secretFromFlags(values, "secret"));
-        audit.append({ actor: "operator", event: "site.secret_rotated", subject: name });
-        console.log(secret);
+        const graceSeconds = graceFromFlags(values, 0);
+        const rotated = sites.rotateSecret(
+          name,
+          await secretFromFlags(values, "secret"),
+          graceSeconds * 1000,
+        );
+        audit.append({
+          actor: "operator",
+          event: "site.secret_rotated",
+          subject: name,
+          details: { grace_s: graceSeconds },
+        });
+        console.log(rotated.secret);
+        console.error(
+          rotated.previousUntil === null
+            ? `sluice: the old secret of ${name} no longer signs anything: put the new one in the site's settings now`
+            : `sluice: the old secret of ${name} still signs requests until ${new Date(rotated.previousUntil).toISOString()} (${graceSeconds} s): put the new one in the site's settings before then`,
+        );
         return 0;
       }
       if (action === "set-origins" && name) {

@@ -26,7 +26,8 @@ export interface SignatureRejection {
 /** What the header check learnt, for the body check that follows it. */
 interface PendingSignature {
   siteId: string;
-  secret: string;
+  /** The secrets that may have signed it (the previous one during a rotation's grace). */
+  secrets: string[];
   timestamp: string;
   seconds: number;
   nonce: string;
@@ -67,8 +68,8 @@ export function signatureChecks(options: SignatureCheckOptions) {
       );
       return;
     }
-    const secret = options.sites.secretFor(siteId);
-    if (secret === undefined) {
+    const secrets = options.sites.secretsFor(siteId);
+    if (secrets === undefined) {
       refuse("unknown_site", `site "${siteId}" is not registered on this gateway`);
       return;
     }
@@ -90,7 +91,7 @@ export function signatureChecks(options: SignatureCheckOptions) {
       refuse("signature_invalid", "X-Sluice-Signature must be v1= followed by 64 hex digits");
       return;
     }
-    pending.set(req, { siteId, secret, timestamp, seconds, nonce, signature });
+    pending.set(req, { siteId, secrets, timestamp, seconds, nonce, signature });
     next();
   };
 
@@ -99,14 +100,15 @@ export function signatureChecks(options: SignatureCheckOptions) {
     const checked = pending.get(req);
     pending.delete(req);
     if (!checked) throw new Error("the signature headers were not checked before the body");
-    const { siteId, secret, timestamp, seconds, nonce, signature } = checked;
+    const { siteId, secrets, timestamp, seconds, nonce, signature } = checked;
     const refuse = (code: string, message: string) => {
       sendError(res, 401, code, message, requestId);
       options.onRejected?.({ code, siteId });
     };
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const input = { method: req.method, path: req.originalUrl, timestamp, nonce, body: raw };
-    if (!signaturesMatch(signatureFor(secret, input), signature)) {
+    // The site's secret, or the one it replaced while a rotation's grace lasts.
+    if (!secrets.some((secret) => signaturesMatch(signatureFor(secret, input), signature))) {
       refuse("signature_invalid", "the request signature does not match");
       return;
     }

@@ -78,13 +78,17 @@ export function ticketChecks(options: TicketCheckOptions) {
       return;
     }
     const { payload } = ticket;
-    const secret = options.sites.secretFor(payload.site);
-    if (secret === undefined) {
+    const secrets = options.sites.secretsFor(payload.site);
+    if (secrets === undefined) {
       refuse("unknown_site", `site "${payload.site}" is not registered on this gateway`);
       return;
     }
     knownSite = payload.site;
-    if (!macsMatch(ticketMac(secret, ticket.encodedPayload), ticket.mac)) {
+    // The site's secret, or the one it replaced while a rotation's grace lasts.
+    const secret = secrets.find((candidate) =>
+      macsMatch(ticketMac(candidate, ticket.encodedPayload), ticket.mac),
+    );
+    if (secret === undefined) {
       refuse("ticket_invalid", "the ticket's MAC does not match: not made with this site's secret");
       return;
     }

@@ -10,7 +10,7 @@ import { Vault, VaultError, type VaultSlot } from "../vault/vault.ts";
 import { AuditLog, archiveAuditKey, auditKeySlot } from "./audit.ts";
 import type { Db } from "./db.ts";
 import { METADATA_KEY_SLOT } from "./metadata-privacy.ts";
-import { siteSecretSlot } from "./sites.ts";
+import { previousSiteSecretSlot, siteSecretSlot } from "./sites.ts";
 
 /** A column that holds sealed values, the columns that name its row, and the slot each is sealed for. */
 interface SealedColumn {
@@ -27,6 +27,12 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     column: "secret_sealed",
     keys: ["id"],
     slot: (row) => siteSecretSlot(row.id as string),
+  },
+  {
+    table: "sites",
+    column: "previous_secret_sealed",
+    keys: ["id"],
+    slot: (row) => previousSiteSecretSlot(row.id as string),
   },
   ...["key_sealed", "previous_sealed"].map((column) => ({
     table: "provider_keys",

@@ -199,4 +199,10 @@ export const MIGRATIONS: readonly string[] = [
     key_sealed TEXT NOT NULL
   );
   `,
+  // A rotated site secret may stay valid a while (`sluice site rotate-secret --grace-s`), so
+  // that the site keeps working until its admin has the new one in place.
+  `
+  ALTER TABLE sites ADD COLUMN previous_secret_sealed TEXT;
+  ALTER TABLE sites ADD COLUMN previous_secret_until INTEGER;
+  `,
 ];

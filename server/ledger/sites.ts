@@ -48,12 +48,16 @@ export class SiteStore {
   readonly #vault: Vault;
   readonly #select;
   readonly #originListed;
+  readonly #selectPrevious;
 
   constructor(db: Db, vault: Vault) {
     this.#db = db;
     this.#vault = vault;
     this.#select = db.prepare("SELECT secret_sealed FROM sites WHERE id = ?");
     this.#originListed = db.prepare("SELECT 1 FROM site_origins WHERE origin = ? LIMIT 1").pluck();
+    this.#selectPrevious = db.prepare(
+      "SELECT previous_secret_sealed, previous_secret_until FROM sites WHERE id = ?",
+    );
   }
 
   add(id: string, secret: string = newSecret()): string {
@@ -77,13 +81,36 @@ export class SiteStore {
     return secret;
   }
 
-  rotateSecret(id: string, secret: string = newSecret()): string {
+  /**
+   * Gives the site a new secret. With `graceMs` > 0 the one it replaces still signs
+   * requests and tickets until then (the site keeps working while its admin puts the
+   * new one in place); 0: only the new one, at once (a leaked secret).
+   */
+  rotateSecret(
+    id: string,
+    secret: string = newSecret(),
+    graceMs = 0,
+  ): { secret: string; previousUntil: number | null } {
     checkSecret(secret);
-    const result = this.#db
-      .prepare("UPDATE sites SET secret_sealed = ?, secret_rotated_at = ? WHERE id = ?")
-      .run(this.#vault.seal(secret, siteSecretSlot(id)), Date.now(), id);
-    if (result.changes === 0) throw new SiteError(`no site "${id}"`);
-    return secret;
+    const now = Date.now();
+    const previousUntil = graceMs > 0 ? now + graceMs : null;
+    this.#db.transaction(() => {
+      const current = this.#select.get(id) as { secret_sealed: string } | undefined;
+      if (!current) throw new SiteError(`no site "${id}"`);
+      const previous =
+        previousUntil === null
+          ? null
+          : this.#vault.seal(
+              this.#vault.open(current.secret_sealed, siteSecretSlot(id)),
+              previousSiteSecretSlot(id),
+            );
+      this.#db
+        .prepare(
+          "UPDATE sites SET secret_sealed = ?, secret_rotated_at = ?, previous_secret_sealed = ?, previous_secret_until = ? WHERE id = ?",
+        )
+        .run(this.#vault.seal(secret, siteSecretSlot(id)), now, previous, previousUntil, id);
+    })();
+    return { secret, previousUntil };
   }
 
   /**
@@ -145,6 +172,22 @@ export class SiteStore {
     return secret;
   }
 
+  /**
+   * The secrets that may sign the site's requests and tickets now: its secret, and the
+   * one it replaced while that one's grace lasts. Undefined for an unknown site.
+   */
+  secretsFor(id: string, now = Date.now()): string[] | undefined {
+    const secret = this.secretFor(id);
+    if (secret === undefined) return undefined;
+    const previous = this.#selectPrevious.get(id) as
+      | { previous_secret_sealed: string | null; previous_secret_until: number | null }
+      | undefined;
+    if (!previous?.previous_secret_sealed || (previous.previous_secret_until ?? 0) <= now) {
+      return [secret];
+    }
+    return [secret, this.#vault.open(previous.previous_secret_sealed, previousSiteSecretSlot(id))];
+  }
+
   /** Seals a legacy value anew, only if the row still holds it; a failed write is retried next read. */
   #reseal(id: string, legacySealed: string, secret: string): void {
     try {
@@ -155,6 +198,11 @@ export class SiteStore {
       // The legacy value still opens; sealing it anew can wait.
     }
   }
+}
+
+/** The slot of the secret a rotation replaced, during its grace. */
+export function previousSiteSecretSlot(id: string): VaultSlot {
+  return `site_secret:${id}:previous`;
 }
 
 /** The slot a site's secret is sealed for. */
