@@ -7,6 +7,7 @@ import { EMPTY_POLICY } from "../../server/budget/policy.ts";
 import { demoAnswer } from "../../server/providers/demo/script.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 import { type PluginSite, startPluginSite } from "./support/site.ts";
+import { GatewayTap, parseHttpMessage } from "./support/tap.ts";
 
 // WordPress 7.1 (Debian forky's package) on php -S + SQLite, the real plugin, the
 // real gateway, and two fixture plugins: ai-caller, which uses the AI Client as any
@@ -15,6 +16,7 @@ import { type PluginSite, startPluginSite } from "./support/site.ts";
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 let gateway: TestGateway;
+let tap: GatewayTap;
 let site: PluginSite;
 
 interface LedgerRow {
@@ -43,11 +45,11 @@ function auth(as: "admin" | "subscriber"): string {
 }
 
 /** A call of the ai-caller plugin's route: wp_ai_client_prompt( prompt )->generate_text(). */
-async function ask(prompt: string, provider?: string) {
+async function ask(prompt: string, provider?: string, options: Record<string, unknown> = {}) {
   const response = await fetch(`${site.url}/wp-json/ai-caller/v1/ask`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: auth("admin") },
-    body: JSON.stringify(provider ? { prompt, provider } : { prompt }),
+    body: JSON.stringify({ prompt, ...(provider ? { provider } : {}), ...options }),
   });
   return {
     status: response.status,
@@ -81,8 +83,11 @@ function resetPolicies(): void {
 
 beforeAll(async () => {
   gateway = await startTestGateway({ SLUICE_DEMO_DELAY_MS: "1" });
+  const upstream = new URL(gateway.url);
+  tap = new GatewayTap(upstream.hostname, Number(upstream.port));
+  await tap.accept();
   site = await startPluginSite(
-    { url: gateway.url, siteId: gateway.siteId, secret: gateway.secret },
+    { url: tap.url, siteId: gateway.siteId, secret: gateway.secret },
     { coreSuite: "forky" },
   );
   const plugins = path.join(site.dir, "wp-content", "plugins");
@@ -100,6 +105,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await site?.stop();
+  await tap?.close();
   await gateway?.stop();
 });
 
@@ -134,6 +140,32 @@ describe("Sluice in WordPress 7.1's AI Client", () => {
       data: { id: string; source: string | null }[];
     };
     expect(listed.data.find((row) => row.id === added[0]?.id)?.source).toBe("plugin:ai-caller");
+  });
+
+  it("sends the gateway the system instruction, max_tokens, temperature and source, buffered", async () => {
+    const from = tap.exchanges.length;
+    const answer = await ask("Short, please", "sluice", {
+      system: "You answer in one line.",
+      max_tokens: 64,
+      temperature: 0.5,
+    });
+    expect(answer.status).toBe(200);
+    const chats = tap.exchanges
+      .slice(from)
+      .map((exchange) => parseHttpMessage(Buffer.concat(exchange.sent)))
+      .filter((message) => message.startLine === "POST /v1/chat HTTP/1.1");
+    expect(chats).toHaveLength(1);
+    expect(JSON.parse(chats[0]?.body.toString("utf8") ?? "{}")).toEqual({
+      messages: [
+        { role: "system", content: "You answer in one line." },
+        { role: "user", content: "Short, please" },
+      ],
+      model: "auto",
+      stream: false,
+      source: "plugin:ai-caller",
+      max_tokens: 64,
+      temperature: 0.5,
+    });
   });
 
   it("lists the gateway's models within the site's allowlist, after auto", async () => {
