@@ -1,7 +1,8 @@
 <?php
 /**
  * One Sluice model for the AI Client: a prompt becomes a signed buffered chat
- * (POST /v1/chat, "stream": false) with the calling plugin as its `source`, and
+ * (POST /v1/chat, "stream": false) with the calling plugin as its `source` (and,
+ * for an anonymous visitor's page view, their visitor id as `user`), and
  * the gateway's answer becomes the AI Client's result, with its token usage and,
  * in additionalData, the ledger's request id and cost.
  *
@@ -124,6 +125,10 @@ final class Ai_Model implements ModelInterface, TextGenerationModelInterface {
 			'stream'   => false,
 			'source'   => Ai_Source::detect(),
 		);
+		$visitor = self::anonymous_visitor();
+		if ( null !== $visitor ) {
+			$body['user'] = $visitor;
+		}
 		if ( null !== $this->config->getMaxTokens() ) {
 			$body['max_tokens'] = $this->config->getMaxTokens();
 		}
@@ -131,6 +136,20 @@ final class Ai_Model implements ModelInterface, TextGenerationModelInterface {
 			$body['temperature'] = $this->config->getTemperature();
 		}
 		return $body;
+	}
+
+	/**
+	 * The visitor id of an anonymous visitor whose page view made the prompt (a
+	 * plugin's public AI feature), so the per-visitor cap holds them as it holds the
+	 * Chat block's visitors. None for logged-in users, cron and the command line:
+	 * only the site's caps apply to those.
+	 */
+	private static function anonymous_visitor(): ?string {
+		if ( wp_doing_cron() || ( defined( 'WP_CLI' ) && WP_CLI ) || empty( $_SERVER['REMOTE_ADDR'] ) ) {
+			return null;
+		}
+		$visitor = new Visitor_Id();
+		return $visitor->is_anonymous() ? $visitor->current() : null;
 	}
 
 	/**

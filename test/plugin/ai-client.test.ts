@@ -168,6 +168,44 @@ describe("Sluice in WordPress 7.1's AI Client", () => {
     });
   });
 
+  it("holds an anonymous visitor of a public AI feature to the per-visitor cap, not logged-in users", async () => {
+    const from = tap.exchanges.length;
+    const publicAsk = (from?: string, maxTokens?: number) =>
+      site.rest("/../../ai-caller/v1/ask-public", {
+        body: {
+          prompt: "Hello from a visitor",
+          provider: "sluice",
+          ...(maxTokens ? { max_tokens: maxTokens } : {}),
+        },
+        ...(from ? { from } : {}),
+      });
+    const before = rows().length;
+    expect((await publicAsk()).status).toBe(200);
+    const spent = rows()[before]?.cost_picousd ?? 0;
+    expect(spent).toBeGreaterThan(0);
+    const sent = tap.exchanges
+      .slice(from)
+      .map((exchange) => parseHttpMessage(Buffer.concat(exchange.sent)))
+      .filter((message) => message.startLine === "POST /v1/chat HTTP/1.1")
+      .map((message) => JSON.parse(message.body.toString("utf8")) as { user?: string });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.user).toMatch(/^wp\.[0-9a-f]{40}$/);
+
+    // A per-visitor cap of what that visitor has spent: their allowance is used up; another
+    // visitor's short question still fits, and a logged-in user is held to the site's caps only.
+    gateway.services.policies.set(gateway.siteId, "site", {
+      ...EMPTY_POLICY,
+      visitorDayCapPicoUsd: spent,
+    });
+    const refused = await publicAsk();
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { message: string }).message).toContain(
+      "sluice_gateway_budget_exhausted",
+    );
+    expect((await publicAsk("127.0.0.3", 8)).status).toBe(200);
+    expect((await ask("Editor at work", "sluice")).status).toBe(200);
+  });
+
   it("lists the gateway's models within the site's allowlist, after auto", async () => {
     gateway.services.policies.set(gateway.siteId, "site", {
       ...EMPTY_POLICY,
