@@ -65,7 +65,12 @@ final class Connector_Secret {
 			delete_option( Settings::SECRET_OPTION );
 			return '';
 		}
-		$changes = self::connection( $value ) ?? array( 'secret' => $value );
+		$changes = self::connection( $value );
+		if ( null === $changes && preg_match( '#^https?://#i', $value ) ) {
+			// Meant as a connection, but not one (a bad site id, no secret): not a secret either.
+			return $this->shown( '' );
+		}
+		$changes ??= array( 'secret' => $value );
 		if ( strlen( $changes['secret'] ) < Settings::MIN_SECRET_LENGTH ) {
 			return $this->shown( '' );
 		}

@@ -490,6 +490,11 @@ describe("the Sluice connector (Settings → Connectors)", () => {
     const secret = "s".repeat(40);
     await saveConnectorKey(`http://127.0.0.1:9#other:${secret}`);
     expect(await settings()).toEqual(before);
+    // Meant as a connection but not one (an upper-case site id): neither a connection nor a secret.
+    const kept = (await site.php<{ opened: string | null }>("inspect-secret.php")).opened;
+    await saveConnectorKey(`https://gateway.example.test#Blog:${secret}`);
+    expect(await settings()).toEqual(before);
+    expect((await site.php<{ opened: string | null }>("inspect-secret.php")).opened).toBe(kept);
 
     const accepted = await saveConnectorKey(`https://gateway.example.test#blog:${secret}`);
     expect(accepted.status).toBe(200);
