@@ -114,6 +114,16 @@ describe("POST /v1/external-usage", () => {
     expect(row(plainId).source).toBeNull();
   });
 
+  it("refuses a chat whose source breaks the pattern, naming the field", async () => {
+    const response = await gateway.request("/v1/chat", {
+      body: chatBody("Hello", { stream: false, source: "My Plugin" }),
+    });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error).toMatchObject({ code: "invalid_request" });
+    expect(error.message).toMatch(/^source: /);
+  });
+
   it("still records a call once the day's cap is reached (the money is spent)", async () => {
     gateway.services.policies.set(gateway.siteId, "site", {
       dayCapPicoUsd: 1,
