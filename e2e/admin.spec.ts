@@ -42,6 +42,11 @@ test("Settings → Sluice: a saved setting persists; Test connection is ok; Test
   ).toBeVisible();
   await expect(connection.getByText("demo/sluice-demo")).toBeVisible();
 
+  // The gateway serves this site with its demo provider only: no key to rotate.
+  await expect(card(page, "Provider keys")).toContainText(
+    "The gateway has no provider key for this site: only its demo provider answers.",
+  );
+
   const streaming = card(page, "Test streaming");
   await streaming.getByRole("button", { name: "Test streaming" }).click();
   if (mode === "relay") {

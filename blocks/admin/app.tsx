@@ -4,6 +4,7 @@ import { __ } from "@wordpress/i18n";
 import { errorMessage, fetchSettings, type SluiceSettings } from "./lib/api";
 import { ConnectionPanel } from "./panels/connection-panel";
 import { Governance } from "./panels/governance";
+import { KeysPanel } from "./panels/keys-panel";
 import { SettingsPanel } from "./panels/settings-panel";
 import { StreamingPanel } from "./panels/streaming-panel";
 
@@ -84,6 +85,11 @@ export function AdminApp() {
               )
             }
           />
+          {isConnected(loaded.settings) ? (
+            <KeysPanel
+              key={`${loaded.settings.gateway_url} ${loaded.settings.site_id} ${loaded.settings.secret_set}`}
+            />
+          ) : null}
           {isConnected(loaded.settings) ? (
             <Governance
               key={`${loaded.settings.gateway_url} ${loaded.settings.site_id} ${loaded.settings.secret_set}`}

@@ -58,6 +58,7 @@ final class Plugin {
 			new Direct_Probe_Route( $settings, $direct, new Visitor_Id() ),
 			new Policy_Route( $gateway, new Spend_Status( $gateway ) ),
 			new Usage_Route( $gateway ),
+			new Keys_Route( $gateway ),
 			new Requests_Route( $gateway ),
 			new Requests_Csv_Route( $gateway, $settings->site_id() ),
 		);

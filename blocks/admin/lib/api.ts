@@ -1,5 +1,6 @@
 import apiFetch from "@wordpress/api-fetch";
 import { __ } from "@wordpress/i18n";
+import type { ServingKeys } from "../../../contract/keys";
 import type { PolicyJson, PolicyReport } from "../../../contract/policy";
 import type { TicketGrant } from "../../chat/view/direct";
 
@@ -213,6 +214,11 @@ export function savePolicy(changes: PolicyChanges): Promise<PolicyReport> {
 export async function fetchCatalog(): Promise<CatalogModel[]> {
   const list = await apiFetch<{ data: CatalogModel[] }>({ path: "/sluice/v1/models?all=1" });
   return list.data;
+}
+
+/** GET /wp-json/sluice/v1/keys: the provider keys the gateway serves this site with. */
+export function fetchKeys(): Promise<ServingKeys> {
+  return apiFetch<ServingKeys>({ path: "/sluice/v1/keys" });
 }
 
 export function fetchUsage(days: number): Promise<UsageReport> {

@@ -1,20 +1,9 @@
 import type { Request, Response } from "express";
+import type { ServingKey, ServingKeys } from "../../../contract/keys.ts";
 import type { GatewayConfig } from "../../config.ts";
 import { PROVIDER_IDS } from "../../providers/types.ts";
 import { keyAge, type ProviderKeyStore } from "../../vault/provider-keys.ts";
 import { context } from "../context.ts";
-
-/** One provider's key as GET /v1/keys shows it (never the key). */
-interface ServingKey {
-  provider: string;
-  source: "environment_variable" | "vault";
-  /** The stored key's scope (null: every site / every environment); null for an environment variable. */
-  scope: { site: string | null; environment: string | null } | null;
-  set_at: string | null;
-  age_days: number | null;
-  over_max_age: boolean;
-  previous_usable_until: string | null;
-}
 
 /**
  * GET /v1/keys: for each provider, the key this site's requests are served
@@ -57,11 +46,12 @@ export function keysRoute(keys: ProviderKeyStore, config: GatewayConfig) {
         },
       ];
     });
-    res.json({
+    const body: ServingKeys = {
       object: "list",
       environment: config.environment,
       max_age_days: config.keyMaxAgeDays,
       data,
-    });
+    };
+    res.json(body);
   };
 }
