@@ -11,6 +11,7 @@ const logsDir = path.join(repoRoot, "test-results", "e2e-logs");
 /**
  * Stops WordPress and the gateway (whichever gateway process runs now), keeps the
  * logs in test-results/e2e-logs/, and removes the temp folder (kept with SLUICE_E2E_KEEP=1).
+ * Fails the run when PHP logged anything (WP_DEBUG_LOG): a clean log, as in test/plugin.
  */
 export default async function globalTeardown(): Promise<void> {
   const state = readState();
@@ -36,18 +37,16 @@ export default async function globalTeardown(): Promise<void> {
     if (existsSync(from))
       cpSync(from, path.join(logsDir, path.basename(from)), { recursive: true });
   }
-  if (existsSync(state.wordpress.debugLog)) {
-    const logged = readFileSync(state.wordpress.debugLog, "utf8").trim();
-    if (logged) {
-      console.log(
-        `e2e: PHP logged ${logged.split("\n").length} line(s) during the run (test-results/e2e-logs/wordpress-debug.log):\n${logged.split("\n").slice(0, 10).join("\n")}`,
-      );
-    }
-  }
+  const logged = existsSync(state.wordpress.debugLog)
+    ? readFileSync(state.wordpress.debugLog, "utf8").trim()
+    : "";
 
-  if (process.env.SLUICE_E2E_KEEP) {
-    console.log(`e2e: kept ${state.root} (SLUICE_E2E_KEEP)`);
-    return;
+  if (process.env.SLUICE_E2E_KEEP) console.log(`e2e: kept ${state.root} (SLUICE_E2E_KEEP)`);
+  else rmSync(state.root, { recursive: true, force: true });
+  // A warning, notice or fatal error of PHP is a failure even when every page looked fine.
+  if (logged) {
+    throw new Error(
+      `PHP logged ${logged.split("\n").length} line(s) during the run (test-results/e2e-logs/wordpress-debug.log):\n${logged.split("\n").slice(0, 10).join("\n")}`,
+    );
   }
-  rmSync(state.root, { recursive: true, force: true });
 }

@@ -21,7 +21,7 @@ defined( 'ABSPATH' ) || exit;
 
 final class Ai_Model_Directory implements ModelMetadataDirectoryInterface {
 
-	public const TRANSIENT = 'sluice_ai_models';
+	public const TRANSIENT = Spend_Status::AI_MODELS_TRANSIENT;
 	private const TTL      = 5 * MINUTE_IN_SECONDS;
 	private const TIMEOUT  = 5;
 

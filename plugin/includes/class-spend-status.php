@@ -16,6 +16,12 @@ defined( 'ABSPATH' ) || exit;
 final class Spend_Status {
 
 	public const TRANSIENT = 'sluice_spend_status';
+
+	/**
+	 * The AI Client's model list cache (Ai_Model_Directory, WordPress 7.0+), named here:
+	 * that class implements an interface older WordPress lacks, so it is never loaded there.
+	 */
+	public const AI_MODELS_TRANSIENT = 'sluice_ai_models';
 	public const TTL       = 5 * MINUTE_IN_SECONDS;
 
 	/** The notice waits at most this long for the gateway (seconds), once per TTL. */
@@ -32,7 +38,7 @@ final class Spend_Status {
 	public function remember( array $policy ): void {
 		// The AI Client's cap check and model list (WordPress 7.0+) ask the gateway again too.
 		delete_transient( Ai_Spend_Guard::TRANSIENT );
-		delete_transient( Ai_Model_Directory::TRANSIENT );
+		delete_transient( self::AI_MODELS_TRANSIENT );
 		$spend = is_array( $policy['spend'] ?? null ) ? $policy['spend'] : array();
 		$today = is_array( $spend['today'] ?? null ) ? $spend['today'] : null;
 		$month = is_array( $spend['month'] ?? null ) ? $spend['month'] : null;
