@@ -18,6 +18,9 @@ defined( 'ABSPATH' ) || exit;
 
 final class Ai_Client {
 
+	/** The Sluice provider's id (Ai_Provider), named here for code that runs on any WordPress. */
+	public const PROVIDER_ID = 'sluice';
+
 	public static function available(): bool {
 		return function_exists( 'wp_ai_client_prompt' )
 			&& function_exists( 'wp_supports_ai' )

@@ -26,7 +26,7 @@ defined( 'ABSPATH' ) || exit;
 
 final class Ai_Provider extends AbstractProvider {
 
-	public const ID = 'sluice';
+	public const ID = Ai_Client::PROVIDER_ID;
 
 	protected static function createModel( ModelMetadata $model_metadata, ProviderMetadata $provider_metadata ): ModelInterface {
 		return new Ai_Model( $model_metadata, $provider_metadata, new Gateway_Client( new Settings() ) );
@@ -37,7 +37,9 @@ final class Ai_Provider extends AbstractProvider {
 			self::ID,
 			'Sluice',
 			ProviderTypeEnum::server(),
-			admin_url( 'options-general.php?page=sluice' ),
+			// No credentials URL: the secret comes from the gateway's `sluice site add`, not a web page
+			// (core would word a link "Get your API key at <this site's host>").
+			null,
 			RequestAuthenticationMethod::apiKey(),
 			__( 'Every AI call of this site through your Sluice gateway, with spend caps and a ledger. The API key is the site secret, or the whole connection as GATEWAY_URL#SITE_ID:SECRET; caps and spend are on Settings → Sluice.', 'sluice' )
 		);

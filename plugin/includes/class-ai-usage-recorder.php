@@ -33,7 +33,7 @@ final class Ai_Usage_Recorder {
 		}
 		$result = $event->getResult();
 		// The gateway's own answers are in the ledger already.
-		if ( Ai_Provider::ID !== $result->getProviderMetadata()->getId() && $this->gateway->is_configured() ) {
+		if ( Ai_Client::PROVIDER_ID !== $result->getProviderMetadata()->getId() && $this->gateway->is_configured() ) {
 			$this->gateway->request( 'POST', '/v1/external-usage', self::report( $event, $result ), self::TIMEOUT );
 		}
 		$this->guard->forget();
