@@ -44,13 +44,27 @@ final class Ai_Spend_Guard {
 		}
 		$policy  = $this->gateway->json( 'GET', '/v1/policy', null, self::TIMEOUT );
 		$reached = ! is_wp_error( $policy ) && self::any_cap_reached( $policy );
-		set_transient( self::TRANSIENT, array( 'reached' => $reached ), $reached ? self::REACHED_TTL : self::TTL );
+		set_transient(
+			self::TRANSIENT,
+			array(
+				'reached'     => $reached,
+				'unreachable' => is_wp_error( $policy ),
+			),
+			$reached ? self::REACHED_TTL : self::TTL
+		);
 		return $reached;
 	}
 
-	/** Spend changed (a prompt was answered): ask the gateway again next time. */
+	/**
+	 * Spend changed (a prompt was answered): ask the gateway again next time. A gateway
+	 * that could not be asked is not asked again before its minute is up, so prompts to
+	 * other providers do not each wait on it.
+	 */
 	public function forget(): void {
-		delete_transient( self::TRANSIENT );
+		$cached = get_transient( self::TRANSIENT );
+		if ( ! is_array( $cached ) || empty( $cached['unreachable'] ) ) {
+			delete_transient( self::TRANSIENT );
+		}
 		delete_transient( Spend_Status::TRANSIENT );
 	}
 

@@ -251,6 +251,22 @@ describe("Sluice in WordPress 7.1's AI Client", () => {
     expect(rows().length).toBe(before);
   });
 
+  it("lets prompts to another provider through while the gateway cannot be reached", async () => {
+    await tap.refuse();
+    try {
+      const first = await ask("Gateway down?", "echo-fixture");
+      expect(first).toEqual({ status: 200, body: { text: "echo: Gateway down?" } });
+      const second = await ask("Still down?", "echo-fixture");
+      expect(second.status).toBe(200);
+      // A Sluice prompt has no other way to go: it fails, as the AI Client's network error.
+      const sluice = await ask("And through Sluice?", "sluice");
+      expect(sluice.status).toBe(503);
+      expect(sluice.body.code).toBe("prompt_network_error");
+    } finally {
+      await tap.accept();
+    }
+  });
+
   it("gives the gateway's refusal to a Sluice prompt when the cap check could not see it coming", async () => {
     // A per-request cap: the spend is fine, this one request is too dear.
     gateway.services.policies.set(gateway.siteId, "site", {
