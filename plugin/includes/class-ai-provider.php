@@ -41,8 +41,18 @@ final class Ai_Provider extends AbstractProvider {
 			// (core would word a link "Get your API key at <this site's host>").
 			null,
 			RequestAuthenticationMethod::apiKey(),
-			__( 'Every AI call of this site through your Sluice gateway, with spend caps and a ledger. The API key is the site secret, or the whole connection as GATEWAY_URL#SITE_ID:SECRET; caps and spend are on Settings → Sluice.', 'sluice' )
+			self::description( new Settings() )
 		);
+	}
+
+	/** What the Connectors card says, with the gateway and site in use once they are set. */
+	private static function description( Settings $settings ): string {
+		$about = __( 'Every AI call of this site through your Sluice gateway, with spend caps and a ledger. The API key is the site secret, or the whole connection as GATEWAY_URL#SITE_ID:SECRET; caps and spend are on Settings → Sluice.', 'sluice' );
+		if ( '' === $settings->gateway_url() || '' === $settings->site_id() ) {
+			return $about;
+		}
+		/* translators: 1: the gateway's URL, 2: this site's id on the gateway. */
+		return $about . ' ' . sprintf( __( 'Gateway: %1$s, site %2$s.', 'sluice' ), $settings->gateway_url(), $settings->site_id() );
 	}
 
 	protected static function createProviderAvailability(): ProviderAvailabilityInterface {

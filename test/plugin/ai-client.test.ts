@@ -406,9 +406,17 @@ describe("the Sluice connector (Settings → Connectors)", () => {
     const connectors = await site.php<
       Record<
         string,
-        { name: string; type: string; authentication: { method: string; setting_name?: string } }
+        {
+          name: string;
+          description: string;
+          type: string;
+          authentication: { method: string; setting_name?: string };
+        }
       >
     >("ai-client-models.php", "connectors");
+    expect(connectors.sluice?.description).toContain(
+      `Gateway: ${tap.url}, site ${gateway.siteId}.`,
+    );
     expect(connectors.sluice).toMatchObject({
       name: "Sluice",
       type: "ai_provider",
