@@ -193,12 +193,20 @@ export async function vaultCommand(
   }
   if (action !== "rotate-kek")
     throw new UsageError(`unknown command: sluice vault ${action ?? ""}`.trim());
-  let lock: ReturnType<typeof lockDatabase>;
+  let lock: ReturnType<typeof lockDatabase> | undefined;
   try {
     lock = lockDatabase(config.dbPath);
   } catch (error) {
-    throw new UsageError(
-      `sluice vault rotate-kek needs the gateway stopped (it holds the current KEK): ${error instanceof Error ? error.message : String(error)}`,
+    const reason = error instanceof Error ? error.message : String(error);
+    // A running gateway re-reads the key file when the database names a new KEK
+    // (ledger/kek-reload.ts); SLUICE_VAULT_KEY or a KEK command would still give it the old one.
+    if (kekMode(settings) !== "key-file" || typeof values["new-kek-command"] === "string") {
+      throw new UsageError(
+        `sluice vault rotate-kek needs the gateway stopped here (its KEK comes from ${kekMode(settings) === "key-file" ? "the key file, and the new one from a command" : kekMode(settings) === "environment" ? "SLUICE_VAULT_KEY" : "SLUICE_VAULT_KEK_COMMAND"}, which it cannot re-read): ${reason}`,
+      );
+    }
+    console.error(
+      `sluice: a gateway is serving ${config.dbPath}: it switches to the new KEK by itself once the key file is swapped`,
     );
   }
   try {
@@ -226,12 +234,16 @@ export async function vaultCommand(
           ? `; sealed ${result.upgraded} older values under data keys of their own`
           : ""),
     );
-    console.log(nextStep(mode, next, settings.keyPath));
+    console.log(
+      lock === undefined
+        ? `the new KEK is in ${settings.keyPath}; back it up. The running gateway uses it from its next request on (its log says so)`
+        : nextStep(mode, next, settings.keyPath),
+    );
     from.forget();
     to.forget();
     return 0;
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 

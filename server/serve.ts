@@ -41,6 +41,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const checkpoints = checkpointInBackground(services.db);
   const reclaim = setInterval(() => reclaimExpired(services, logger), 60_000);
   reclaim.unref();
+  // A KEK rotated by `sluice vault rotate-kek` meanwhile: sealing and the audit log follow it.
+  const kekCheck = setInterval(() => services.kekReload.check(), 10_000);
+  kekCheck.unref();
 
   // Receiving a request, headers and body, is bounded: a client trickling bytes
   // gets 408 and a closed socket. Node's requestTimeout ends when the body is in,
@@ -64,6 +67,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     });
   } catch (error) {
     clearInterval(reclaim);
+    clearInterval(kekCheck);
     await checkpoints.stop();
     closeAudit(audit);
     services.close();
@@ -87,6 +91,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       services.settlements.flush();
       services.settlements.stop();
       clearInterval(reclaim);
+      clearInterval(kekCheck);
       await checkpoints.stop();
       closeAudit(audit);
       try {

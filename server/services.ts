@@ -7,6 +7,7 @@ import type { GatewayConfig } from "./config.ts";
 import { type Db, openDatabase } from "./ledger/db.ts";
 import { SettlementJournal } from "./ledger/journal.ts";
 import { openVault } from "./ledger/kek.ts";
+import { type KekReload, kekReload } from "./ledger/kek-reload.ts";
 import { metadataPrivacy } from "./ledger/metadata-privacy.ts";
 import { NonceStore } from "./ledger/nonces.ts";
 import { RequestLedger, type SettledRequest } from "./ledger/requests.ts";
@@ -31,6 +32,8 @@ export interface Services {
   config: GatewayConfig;
   db: Db;
   vault: Vault;
+  /** Follows a KEK rotation made by another process (rotate-kek in key-file mode). */
+  kekReload: KekReload;
   sites: SiteStore;
   nonces: NonceStore;
   providerKeys: ProviderKeyStore;
@@ -81,6 +84,15 @@ export function createServices(
     db.close();
     throw error;
   }
+  const kekReloader = kekReload(db, vault, vaultSettings(config), {
+    adopted: (from, to) =>
+      logger.warn({ from, to }, "the vault's KEK was rotated: this gateway now uses the new one"),
+    failed: (error) =>
+      logger.error(
+        { err: error },
+        "the vault's KEK was rotated, but its source still gives the old one: secrets sealed under the new KEK cannot be opened until the gateway is restarted with it",
+      ),
+  });
   const providerKeys = new ProviderKeyStore(db, vault);
   const prices = loadPriceBook();
   const registry = new ProviderRegistry(config, providerKeys, {
@@ -176,6 +188,7 @@ export function createServices(
     config,
     db,
     vault,
+    kekReload: kekReloader,
     sites: new SiteStore(db, vault),
     nonces: new NonceStore(db),
     providerKeys,

@@ -87,8 +87,8 @@ export interface AuditLogOptions {
  * throws: a failed write goes to `onError` and is counted in `failures`.
  */
 export class AuditLog {
-  readonly #key: Buffer;
-  readonly #kekId: string;
+  #key: Buffer;
+  #kekId: string;
   readonly #options: AuditLogOptions;
   readonly #append: (entry: AuditEntry) => number;
   #forgotten = false;
@@ -105,6 +105,12 @@ export class AuditLog {
     );
     const now = options.now ?? Date.now;
     const append = db.transaction((entry: AuditEntry) => {
+      // The vault adopted a rotated KEK (kek-reload.ts): new rows are MACed under its key.
+      if (vault.kekId !== this.#kekId) {
+        this.#key.fill(0);
+        this.#key = vault.deriveKey(AUDIT_KEY_PURPOSE);
+        this.#kekId = vault.kekId;
+      }
       const last = head.get() as { id: number; mac: string } | undefined;
       const row = {
         id: (last?.id ?? 0) + 1,

@@ -46,17 +46,43 @@ const HKDF_SALT = "sluice-vault-derived-key.v1";
  * SLUICE_VAULT_KEY, a private key file, or a command (see kek-source.ts).
  */
 export class Vault {
-  readonly #kek: Buffer;
-  /** Names the KEK without revealing it: an HMAC of a fixed label under the KEK. */
-  readonly kekId: string;
-  /** Where the KEK came from, for error messages ("SLUICE_VAULT_KEY", a file, a command). */
-  readonly kekSource: string;
+  #kek: Buffer;
+  #kekId: string;
+  #kekSource: string;
+  /**
+   * Called when a value is sealed under another KEK than this vault's (a rotation by
+   * another process); true when it made this vault adopt the database's KEK, so that
+   * the value is opened again. The gateway sets it (ledger/kek-reload.ts).
+   */
+  onOtherKek: (() => boolean) | undefined;
 
   constructor(kek: Buffer, kekSource = "the vault key") {
     if (kek.length !== KEY_BYTES) throw new VaultError("the vault key must be 32 bytes");
     this.#kek = Buffer.from(kek);
-    this.kekId = kekIdOf(this.#kek);
-    this.kekSource = kekSource;
+    this.#kekId = kekIdOf(this.#kek);
+    this.#kekSource = kekSource;
+  }
+
+  /** Names the KEK without revealing it: an HMAC of a fixed label under the KEK. */
+  get kekId(): string {
+    return this.#kekId;
+  }
+
+  /** Where the KEK came from, for error messages ("SLUICE_VAULT_KEY", a file, a command). */
+  get kekSource(): string {
+    return this.#kekSource;
+  }
+
+  /**
+   * Takes `other`'s KEK in place of this one's (whose copy is zeroed): every store
+   * holding this vault opens and seals with the new KEK from the next call on.
+   */
+  adopt(other: Vault): void {
+    const previous = this.#kek;
+    this.#kek = Buffer.from(other.#kek);
+    this.#kekId = other.#kekId;
+    this.#kekSource = other.#kekSource;
+    previous.fill(0);
   }
 
   /**
@@ -89,6 +115,8 @@ export class Vault {
 
   /** The plaintext of a value sealed for `slot` (in any format this vault ever wrote). */
   open(sealedValue: string, slot: VaultSlot): string {
+    const kekId = sealedKekId(sealedValue);
+    if (kekId !== undefined && kekId !== this.#kekId) this.onOtherKek?.();
     const value = parse(sealedValue, slot);
     if (value.format !== ENVELOPE_FORMAT) {
       const aad = value.format === BOUND_FORMAT ? Buffer.from(slot, "utf8") : undefined;

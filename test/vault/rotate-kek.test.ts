@@ -145,16 +145,80 @@ describe("sluice vault rotate-kek", () => {
     expect(await serveAll()).toEqual(expected);
   });
 
-  it("refuses to run while a gateway serves the database", async () => {
+  it("under a running gateway (key file): the gateway follows the new KEK, every request keeps working", async () => {
     const dir = seededDir();
-    const gateway = await startSiteGateway(dir, {});
+    const before = kekState(dir);
+    const gateway = await startSiteGateway(dir, {
+      SLUICE_ENV: "prod",
+      SLUICE_OPENAI_BASE_URL: upstream.baseUrl,
+    });
     try {
-      const refused = runSluice(dir, ["vault", "rotate-kek", "--generate"]);
+      const served = async () => {
+        const seen: Record<string, string | undefined> = {};
+        for (const site of SITES) {
+          expect((await gateway.ask(site)).status).toBe(200);
+          seen[site] = upstream.keys.at(-1);
+        }
+        return seen;
+      };
+      expect(await served()).toEqual(EXPECTED.prod);
+      const rotated = runSluice(dir, ["vault", "rotate-kek", "--generate"]);
+      expect(rotated.status, rotated.stderr).toBe(0);
+      expect(rotated.stderr).toContain("it switches to the new KEK by itself");
+      expect(rotated.stdout).toContain("The running gateway uses it from its next request on");
+      const after = kekState(dir);
+      expect(after.recorded).not.toBe(before.recorded);
+      expect(after).toEqual({
+        recorded: after.keyFile,
+        keyFile: after.recorded,
+        staged: undefined,
+      });
+
+      // The next requests open secrets sealed under the new KEK: same keys, no restart.
+      expect(await served()).toEqual(EXPECTED.prod);
+      expect(gateway.services.vault.kekId).toBe(after.recorded);
+      // A rejected signature is audited by the running gateway, under the new KEK's key.
+      const forged = await fetch(`${gateway.url}/v1/models`, {
+        headers: {
+          "X-Sluice-Site": "blog",
+          "X-Sluice-Timestamp": String(Math.floor(Date.now() / 1000)),
+          "X-Sluice-Nonce": "forged-nonce-0000000001",
+          "X-Sluice-Signature": `v1=${"0".repeat(64)}`,
+        },
+      });
+      expect(forged.status).toBe(401);
+    } finally {
+      await gateway.close();
+    }
+    const verified = runSluice(dir, ["audit", "verify"]);
+    expect(verified.status, verified.stdout + verified.stderr).toBe(0);
+    const db = openDatabase(join(dir, "sluice.db"));
+    try {
+      const last = db
+        .prepare("SELECT event, kek_id FROM audit_log ORDER BY id DESC LIMIT 1")
+        .get() as { event: string; kek_id: string };
+      expect(last).toEqual({ event: "signature.rejected", kek_id: kekState(dir).recorded });
+    } finally {
+      db.close();
+    }
+    expect(storedSecrets(dir).length).toBeGreaterThan(0);
+  });
+
+  it("refuses to run under a running gateway whose KEK comes from SLUICE_VAULT_KEY", async () => {
+    const oldKey = randomBytes(32).toString("base64");
+    const dir = seededDir({ SLUICE_VAULT_KEY: oldKey });
+    const before = kekState(dir);
+    const gateway = await startSiteGateway(dir, { SLUICE_VAULT_KEY: oldKey });
+    try {
+      const refused = runSluice(dir, ["vault", "rotate-kek"], {
+        env: { SLUICE_VAULT_KEY: oldKey },
+        input: `${randomBytes(32).toString("hex")}\n`,
+      });
       expect(refused.status).toBe(2);
       expect(refused.stderr).toMatch(
-        /^sluice: sluice vault rotate-kek needs the gateway stopped \(it holds the current KEK\): another gateway is already serving/,
+        /^sluice: sluice vault rotate-kek needs the gateway stopped here \(its KEK comes from SLUICE_VAULT_KEY, which it cannot re-read\): another gateway is already serving/,
       );
-      expect(kekState(dir).staged).toBeUndefined();
+      expect(kekState(dir)).toEqual(before);
     } finally {
       await gateway.close();
     }
