@@ -318,7 +318,7 @@ function policyInputFromFlags(values: Record<string, string | boolean | undefine
   return result.data;
 }
 
-/** `sluice usage` as text: one line per day, then per model, then the total. */
+/** `sluice usage` as text: one line per day, then per model, per source, then the total. */
 function formatUsage(summary: ReturnType<typeof usageSummary>): string {
   const line = (label: string, ...cells: string[]) =>
     [
@@ -339,6 +339,9 @@ function formatUsage(summary: ReturnType<typeof usageSummary>): string {
     ...summary.by_day.map((day) => row(day.day, day)),
     "",
     ...summary.by_model.map((model) => row(`${model.provider}/${model.model}`, model)),
+    "",
+    // Who asked: the Chat block (no source), or a plugin or theme through WordPress's AI Client.
+    ...summary.by_source.map((source) => row(source.source ?? "chat block", source)),
     row("total", summary.total),
   ].join("\n");
 }

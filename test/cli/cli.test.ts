@@ -276,6 +276,7 @@ describe("sluice sign and sluice usage against a running gateway", () => {
     const text = sluice(gateway.dir, ["usage", gateway.siteId, "--days", "2"]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^demo\/sluice-demo +1 +\d+ +\d+ +\$\d+\.\d{6}$/m);
+    expect(text.stdout).toMatch(/^chat block +1 +\d+ +\d+ +\$\d+\.\d{6}$/m);
     expect(text.stdout).toMatch(/^total +1 /m);
 
     const json = JSON.parse(sluice(gateway.dir, ["usage", gateway.siteId, "--json"]).stdout);
