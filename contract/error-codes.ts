@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   provider_not_configured: { status: 503, emitter: "gateway", visitorMaySeeMessage: false },
   no_route: { status: 503, emitter: "gateway", visitorMaySeeMessage: false },
   ledger_unavailable: { status: 503, emitter: "gateway", visitorMaySeeMessage: false },
+  /** The admin's transcript routes: no kept conversation by that id. */
+  transcript_not_found: { status: 404, emitter: "gateway", visitorMaySeeMessage: false },
 
   // The gateway: failures of the provider or of the gateway, with a fixed message.
   provider_error: {

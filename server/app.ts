@@ -12,8 +12,10 @@ import { keysRoute } from "./http/routes/keys.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { policyRoutes } from "./http/routes/policy.ts";
 import { requestsRoute } from "./http/routes/requests.ts";
+import { transcriptRoutes } from "./http/routes/transcripts.ts";
 import { ticketChecks } from "./http/ticket-auth.ts";
 import type { GatewayAudit } from "./ledger/audit-throttle.ts";
+import { keepMetadata } from "./ledger/metadata-privacy.ts";
 import type { Logger } from "./logger.ts";
 import { Refusal } from "./refusal.ts";
 import type { Services } from "./services.ts";
@@ -136,6 +138,19 @@ export function createApp(
   app.put("/v1/policy", ...signed, policy.update);
   app.get("/v1/requests", ...signed, requestsRoute(services.db));
   app.get("/v1/keys", ...signed, keysRoute(services.providerKeys, config));
+  const transcripts = transcriptRoutes(
+    services.transcripts,
+    () => services.chat.metadata ?? keepMetadata,
+    () => services.chat.clock.now(),
+  );
+  app.get("/v1/transcripts", ...signed, transcripts.list);
+  app.get("/v1/transcripts/settings", ...signed, transcripts.showSettings);
+  app.put("/v1/transcripts/settings", ...signed, transcripts.updateSettings);
+  app.post("/v1/transcripts/purge", ...signed, transcripts.purge);
+  app.post("/v1/transcripts/visitors/export", ...signed, transcripts.exportVisitors);
+  app.post("/v1/transcripts/visitors/erase", ...signed, transcripts.eraseVisitors);
+  app.get("/v1/transcripts/conversations/:conversation_id", ...signed, transcripts.show);
+  app.delete("/v1/transcripts/conversations/:conversation_id", ...signed, transcripts.remove);
 
   app.use((req: Request, res: Response) => {
     const requestId = context(res).requestId ?? "none";

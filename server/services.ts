@@ -13,6 +13,7 @@ import { NonceStore } from "./ledger/nonces.ts";
 import { RequestLedger, type SettledRequest } from "./ledger/requests.ts";
 import { SettlementQueue } from "./ledger/settlements.ts";
 import { SiteStore } from "./ledger/sites.ts";
+import { TranscriptStore } from "./ledger/transcripts.ts";
 import { UsageReports } from "./ledger/usage.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
@@ -56,6 +57,8 @@ export interface Services {
   externalUsage: ExternalUsageDeps;
   /** Settles one request at once, in its own transaction. */
   settleNow: (requestId: string, outcome: SettledRequest) => void;
+  /** Kept conversations (opt-in per Chat block), purged past each site's retention on a timer. */
+  transcripts: TranscriptStore;
   /** Chats in progress (settled when their ledger row is). */
   inflight: Set<Promise<void>>;
   close(): void;
@@ -63,6 +66,9 @@ export interface Services {
 
 /** While settlements wait on a failing database, the log repeats the alarm this often. */
 const BACKLOG_LOG_EVERY_MS = 60_000;
+
+/** How often the gateway purges transcripts past their site's retention on its own. */
+const TRANSCRIPT_PURGE_EVERY_MS = 3_600_000;
 
 /** What tests may put in place of the real thing: the clock, and the transport to providers. */
 export interface ServiceOverrides {
@@ -164,6 +170,19 @@ export function createServices(
   });
   // Made once: better-sqlite3 builds a wrapper per db.transaction() call.
   const inTransaction = db.transaction((work: () => unknown) => work());
+  const transcripts = new TranscriptStore(db);
+  // At start-up, then hourly: a site whose WordPress cron never runs still forgets.
+  const purgeTranscripts = () => {
+    try {
+      const deleted = transcripts.purgeExpired(clock.now());
+      if (deleted > 0) logger.info({ deleted }, "transcripts past their retention purged");
+    } catch (error) {
+      logger.error({ err: error }, "transcripts past their retention could not be purged");
+    }
+  };
+  purgeTranscripts();
+  const transcriptTimer = setInterval(purgeTranscripts, TRANSCRIPT_PURGE_EVERY_MS);
+  transcriptTimer.unref();
   const chat: ChatDeps = {
     planner,
     dialer,
@@ -183,6 +202,7 @@ export function createServices(
     deadlines: { idleMs: config.streamIdleTimeoutMs, maxMs: config.streamMaxMs },
     observer: metrics,
     metadata: metadataPrivacy(config.hashMetadata, db, vault),
+    transcripts,
   };
   return {
     config,
@@ -216,8 +236,10 @@ export function createServices(
       transaction: chat.transaction,
     },
     settleNow: db.transaction(applySettlement),
+    transcripts,
     inflight: new Set(),
     close: () => {
+      clearInterval(transcriptTimer);
       try {
         ledger.flushCheckpoints();
       } finally {

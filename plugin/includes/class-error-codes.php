@@ -47,6 +47,7 @@ final class Error_Codes {
 	public const PROVIDER_NOT_CONFIGURED   = 'provider_not_configured';
 	public const NO_ROUTE                  = 'no_route';
 	public const LEDGER_UNAVAILABLE        = 'ledger_unavailable';
+	public const TRANSCRIPT_NOT_FOUND      = 'transcript_not_found';
 	public const PROVIDER_ERROR            = 'provider_error';
 	public const PROVIDER_BAD_REQUEST      = 'provider_bad_request';
 	public const PROVIDER_AUTH             = 'provider_auth';
@@ -105,6 +106,7 @@ final class Error_Codes {
 		'provider_not_configured'   => array( 'status' => 503, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'no_route'                  => array( 'status' => 503, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'ledger_unavailable'        => array( 'status' => 503, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
+		'transcript_not_found'      => array( 'status' => 404, 'emitter' => 'gateway', 'visitor_may_see_message' => false ),
 		'provider_error'            => array( 'status' => 502, 'emitter' => 'gateway', 'visitor_may_see_message' => true ),
 		'provider_bad_request'      => array( 'status' => 502, 'emitter' => 'gateway', 'visitor_may_see_message' => true ),
 		'provider_auth'             => array( 'status' => 502, 'emitter' => 'gateway', 'visitor_may_see_message' => true ),

@@ -2,6 +2,7 @@ import type { BudgetChoice } from "../budget/choose.ts";
 import type { Clock } from "../clock.ts";
 import { keepMetadata, type MetadataPrivacy } from "../ledger/metadata-privacy.ts";
 import type { SettledRequest } from "../ledger/requests.ts";
+import type { RecordedTurn } from "../ledger/transcripts.ts";
 import { picoUsdToUsd } from "../pricing/money.ts";
 import { ProviderError } from "../providers/errors.ts";
 import { Refusal } from "../refusal.ts";
@@ -26,6 +27,8 @@ export interface ChatDeps extends AdmissionDeps, Omit<SettleDeps, "observe"> {
   observer?: ChatObserver;
   /** What the ledger keeps of visitor ids and error texts (SLUICE_HASH_METADATA). Default: as they came. */
   metadata?: MetadataPrivacy;
+  /** Keeps a chat's question and answer when its body asks (`transcript: true`). */
+  transcripts?: { record(turn: RecordedTurn): void };
 }
 
 export interface ChatObserver {
@@ -151,5 +154,33 @@ export async function runChat(deps: ChatDeps, input: ChatInput, sink: ChatSink):
       tally,
       sink,
     );
+    if (request.transcript === true && route !== undefined) {
+      recordTranscript(deps, input, privacy.visitor(request.user), tally.text);
+    }
+  }
+}
+
+/** The chat's turn for the site's transcripts: the last user message and the answer as streamed. */
+function recordTranscript(
+  deps: ChatDeps,
+  input: ChatInput,
+  visitor: string | undefined,
+  answer: string,
+): void {
+  const question = input.request.messages.findLast((message) => message.role === "user");
+  if (!deps.transcripts || !question) return;
+  try {
+    deps.transcripts.record({
+      requestId: input.requestId,
+      siteId: input.siteId,
+      conversationId: input.request.conversation_id ?? input.requestId,
+      visitor,
+      question: question.content,
+      answer,
+      at: deps.clock.now(),
+    });
+  } catch (error) {
+    // The chat is answered and billed; only its transcript is lost.
+    process.emitWarning(`transcript not written: ${(error as Error).message}`);
   }
 }

@@ -47,6 +47,14 @@ export const sourceSchema = z
     'must be 1-100 of a-z, 0-9, ".", "_", ":", "/" and "-", e.g. "plugin:my-plugin"',
   );
 
+/**
+ * A conversation's id, as the Chat block makes it and the plugin passes it on: opaque,
+ * 8-64 of A-Za-z0-9 _ -. It only groups a site's kept transcripts.
+ */
+export const conversationIdSchema = z
+  .string({ error: "must be a string" })
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8-64 of A-Za-z, 0-9, '_' and '-'");
+
 export function chatRequestSchema(limits: { maxInputChars: number }) {
   return z
     .strictObject({
@@ -82,6 +90,10 @@ export function chatRequestSchema(limits: { maxInputChars: number }) {
       stream: z.boolean({ error: "must be true or false" }).optional(),
       user: visitorSchema.optional(),
       source: sourceSchema.optional(),
+      // Keep this chat's question and answer for the site's admin (the plugin sets it from the
+      // block's "Keep transcripts"; a visitor never reaches this body unsigned or unsealed).
+      transcript: z.boolean({ error: "must be true or false" }).optional(),
+      conversation_id: conversationIdSchema.optional(),
     })
     .superRefine((request, context) => {
       const total = request.messages.reduce((sum, message) => sum + message.content.length, 0);

@@ -205,4 +205,26 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sites ADD COLUMN previous_secret_sealed TEXT;
   ALTER TABLE sites ADD COLUMN previous_secret_until INTEGER;
   `,
+  // Transcripts (opt-in per Chat block, off by default): the question and the answer as streamed,
+  // per request, for the site's admin; visitor as the requests table keeps it (hashed with
+  // SLUICE_HASH_METADATA). transcript_settings: each site's retention, purged on a timer.
+  `
+  CREATE TABLE transcripts (
+    request_id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    visitor TEXT,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX transcripts_conversation ON transcripts (site_id, conversation_id, created_at);
+  CREATE INDEX transcripts_visitor ON transcripts (site_id, visitor);
+  CREATE INDEX transcripts_age ON transcripts (created_at);
+
+  CREATE TABLE transcript_settings (
+    site_id TEXT PRIMARY KEY,
+    retention_days INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
