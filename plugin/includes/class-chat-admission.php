@@ -79,6 +79,11 @@ final class Chat_Admission {
 				'type'    => 'boolean',
 				'default' => true,
 			),
+			// Groups kept turns into one conversation; passed on only by a block that keeps transcripts.
+			'conversation_id' => array(
+				'type'    => 'string',
+				'pattern' => Transcripts_Route::CONVERSATION_ID_PATTERN,
+			),
 		);
 	}
 
@@ -148,7 +153,15 @@ final class Chat_Admission {
 		}
 
 		$stream = 'buffered' !== $mode && false !== $request['stream'];
-		return $this->gateway_body( $block, $messages, $stream, $visitor );
+		$payload = $this->gateway_body( $block, $messages, $stream, $visitor );
+		// The block's setting alone decides: whatever the browser sends, nothing else asks for a transcript.
+		if ( true === ( $block['keepTranscripts'] ?? false ) ) {
+			$payload['transcript'] = true;
+			if ( is_string( $request['conversation_id'] ) ) {
+				$payload['conversation_id'] = $request['conversation_id'];
+			}
+		}
+		return $payload;
 	}
 
 	/**

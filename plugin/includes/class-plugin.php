@@ -32,6 +32,8 @@ final class Plugin {
 		// WordPress 7.0+: the AI Client provider and meter; 6.9+: the abilities. Each checks what exists.
 		( new Ai_Client() )->register();
 		( new Abilities( new Gateway_Client( new Settings() ) ) )->register();
+		// Kept transcripts: WordPress's privacy exporter and eraser, and the daily purge.
+		( new Transcript_Privacy( new Gateway_Client( new Settings() ), new Visitor_Id() ) )->register();
 
 		$blocks = new Block_Registrar( $this->plugin_dir() );
 		add_action( 'admin_notices', array( $blocks, 'missing_build_notice' ) );
@@ -61,6 +63,7 @@ final class Plugin {
 			new Keys_Route( $gateway ),
 			new Requests_Route( $gateway ),
 			new Requests_Csv_Route( $gateway, $settings->site_id() ),
+			new Transcripts_Route( $gateway ),
 		);
 		foreach ( $routes as $route ) {
 			$route->register( self::REST_NAMESPACE );
