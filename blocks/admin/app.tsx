@@ -7,6 +7,7 @@ import { Governance } from "./panels/governance";
 import { KeysPanel } from "./panels/keys-panel";
 import { SettingsPanel } from "./panels/settings-panel";
 import { StreamingPanel } from "./panels/streaming-panel";
+import { TranscriptsPanel } from "./panels/transcripts-panel";
 
 type Loaded =
   | { state: "loading" }
@@ -91,9 +92,14 @@ export function AdminApp() {
             />
           ) : null}
           {isConnected(loaded.settings) ? (
-            <Governance
-              key={`${loaded.settings.gateway_url} ${loaded.settings.site_id} ${loaded.settings.secret_set}`}
-            />
+            <>
+              <Governance
+                key={`${loaded.settings.gateway_url} ${loaded.settings.site_id} ${loaded.settings.secret_set}`}
+              />
+              <TranscriptsPanel
+                key={`transcripts ${loaded.settings.gateway_url} ${loaded.settings.site_id}`}
+              />
+            </>
           ) : (
             <Notice status="info" isDismissible={false}>
               {__(
