@@ -18,15 +18,27 @@ defined( 'ABSPATH' ) || exit;
 
 $sluice_post_id = isset( $block->context['postId'] ) ? (int) $block->context['postId'] : (int) get_the_ID();
 
+// Suggested first questions: one a line in the attribute, a list in the config (at most four).
+$sluice_suggestions = array();
+if ( isset( $attributes['suggestions'] ) && is_string( $attributes['suggestions'] ) ) {
+	$sluice_lines       = array_map( 'trim', preg_split( '/\r\n|\r|\n/', $attributes['suggestions'] ) );
+	$sluice_suggestions = array_slice( array_values( array_unique( array_filter( $sluice_lines, 'strlen' ) ) ), 0, 4 );
+}
+
 $sluice_config = array(
 	'restUrl'       => rest_url( 'sluice/v1/chat' ),
 	'postId'        => $sluice_post_id,
 	'blockId'       => isset( $attributes['blockId'] ) ? (string) $attributes['blockId'] : '',
 	'streamingMode' => function_exists( 'sluice_streaming_mode' ) ? sluice_streaming_mode() : 'auto',
+	// Days the visitor's browser keeps the conversation (0: this page view only).
+	'memoryDays'    => isset( $attributes['memoryDays'] ) ? max( 0, min( 365, (int) $attributes['memoryDays'] ) ) : 7,
+	// Only a user who may manage the site sees what each answer cost.
+	'canSeeCost'    => current_user_can( 'manage_options' ),
 	'texts'         => array(
 		'title'       => isset( $attributes['title'] ) ? (string) $attributes['title'] : '',
 		'welcome'     => isset( $attributes['welcome'] ) ? (string) $attributes['welcome'] : '',
 		'placeholder' => isset( $attributes['placeholder'] ) ? (string) $attributes['placeholder'] : '',
+		'suggestions' => $sluice_suggestions,
 	),
 );
 // Direct mode: the block asks the ticket route, then streams from the gateway.

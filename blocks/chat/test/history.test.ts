@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { buildHistory, type HistoryMessage, trimHistory } from "../view/history";
+import {
+  buildHistory,
+  type HistoryMessage,
+  narrowedLimits,
+  planHistory,
+  trimHistory,
+} from "../view/history";
 
 const limits = { maxMessages: 20, maxMessageChars: 4000, maxTotalChars: 20_000 };
 
@@ -67,5 +73,52 @@ describe("trimHistory", () => {
     expect(trimHistory(messages, { ...limits, maxMessages: 2 })).toEqual([
       { role: "user", content: "q2" },
     ]);
+  });
+});
+
+describe("planHistory", () => {
+  test("says when older messages were dropped to fit", () => {
+    const few = [{ question: "q", answer: "a" }];
+    expect(planHistory(few, "now", limits).trimmed).toBe(false);
+    const many = Array.from({ length: 30 }, (_, i) => ({ question: `q${i}`, answer: `a${i}` }));
+    const plan = planHistory(many, "now", limits);
+    expect(plan.trimmed).toBe(true);
+    expect(plan.messages[0]).toEqual({ role: "user", content: "q21" });
+  });
+
+  test("says so too when an earlier message was cut to the per-message limit", () => {
+    const plan = planHistory([{ question: "essay", answer: "x".repeat(4001) }], "more", limits);
+    expect(plan.messages).toHaveLength(3);
+    expect(plan.trimmed).toBe(true);
+  });
+
+  test("a failed turn (no answer) is not trimming", () => {
+    expect(planHistory([{ question: "q" }], "now", limits)).toEqual({
+      messages: [
+        { role: "user", content: "q" },
+        { role: "user", content: "now" },
+      ],
+      trimmed: false,
+    });
+  });
+});
+
+describe("narrowedLimits", () => {
+  test("half the characters that were sent, so a resend drops the oldest and keeps the question", () => {
+    const turns = Array.from({ length: 4 }, (_, i) => ({
+      question: `q${i}`,
+      answer: "z".repeat(1000),
+    }));
+    const sent = buildHistory(turns, "again", limits);
+    const narrowed = narrowedLimits(sent, limits);
+    const total = sent.reduce((sum, message) => sum + message.content.length, 0);
+    expect(narrowed).toEqual({ ...limits, maxTotalChars: Math.floor(total / 2) });
+    const resent = buildHistory(turns, "again", narrowed);
+    expect(resent.length).toBeLessThan(sent.length);
+    expect(resent[0]?.role).toBe("user");
+    expect(resent.at(-1)).toEqual({ role: "user", content: "again" });
+    expect(
+      buildHistory(turns, "again", narrowedLimits([sent.at(-1) as HistoryMessage], limits)),
+    ).toEqual([{ role: "user", content: "again" }]);
   });
 });

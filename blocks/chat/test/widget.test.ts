@@ -2,19 +2,23 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { bufferedHostKey } from "../view/buffering";
 import { type ChatConfig, parseChatConfig } from "../view/config";
+import { memoryKey } from "../view/memory";
 import { ChatWidget } from "../view/widget";
 
 const encoder = new TextEncoder();
 const frame = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
-const final = (latency = 500, ttfc = 100) =>
-  `event: usage_final\n${frame({ type: "usage_final", output_tokens: 3, latency_ms: latency, ttfc_ms: ttfc })}data: [DONE]\n\n`;
+const final = (latency = 500, ttfc = 100, cost = 0.00012) =>
+  `event: usage_final\n${frame({ type: "usage_final", output_tokens: 3, cost_usd: cost, latency_ms: latency, ttfc_ms: ttfc })}data: [DONE]\n\n`;
+const answered = (text: string) => sse([frame({ type: "content", data: text }), final()]);
 
 const config: ChatConfig = {
   restUrl: "https://example.com/wp-json/sluice/v1/chat",
   postId: 3,
   blockId: "blk123456789",
   streamingMode: "auto",
-  texts: { title: "Ask us", welcome: "Hi! How can I help?", placeholder: "Type…" },
+  texts: { title: "Ask us", welcome: "Hi! How can I help?", placeholder: "Type…", suggestions: [] },
+  memoryDays: 7,
+  canSeeCost: false,
 };
 
 type Reply = (init: RequestInit) => Response;
@@ -81,6 +85,22 @@ afterEach(() => {
   vi.unstubAllGlobals();
   document.body.replaceChildren();
 });
+
+/** The text of each assistant bubble after the welcome. */
+function answers(log: HTMLElement): string[] {
+  return [...log.querySelectorAll(".sluice-chat__message--assistant .sluice-chat__bubble")]
+    .slice(1)
+    .map((bubble) => bubble.textContent ?? "");
+}
+
+function questions(log: HTMLElement): string[] {
+  return [...log.querySelectorAll(".sluice-chat__message--user .sluice-chat__bubble")].map(
+    (bubble) => bubble.textContent ?? "",
+  );
+}
+
+const announcer = (root: HTMLElement) =>
+  root.querySelector(".sluice-chat__announcer") as HTMLElement;
 
 describe("ChatWidget", () => {
   test("builds an accessible conversation with the welcome bubble", () => {
@@ -252,7 +272,9 @@ describe("ChatWidget", () => {
       postId: 5,
       blockId: "x",
       streamingMode: "auto",
-      texts: { title: "", welcome: "", placeholder: "" },
+      texts: { title: "", welcome: "", placeholder: "", suggestions: [] },
+      memoryDays: 7,
+      canSeeCost: false,
     });
     expect(() => parseChatConfig("not json")).toThrow();
     expect(() => parseChatConfig('{"restUrl":"/x"}')).toThrow();
@@ -296,5 +318,257 @@ describe("ChatWidget", () => {
         '{"restUrl":"/wp-json/sluice/v1/chat","postId":5,"blockId":"x","ticketUrl":"/wp-json/sluice/v1/ticket"}',
       ),
     ).toMatchObject({ ticketUrl: "/wp-json/sluice/v1/ticket" });
+  });
+
+  describe("the conversation across page loads", () => {
+    test("a new widget on the same storage (a reload) shows the turns and sends them with the next question", async () => {
+      const first = mount();
+      first.root.remove();
+      replies.push(answered("A **bold** answer."));
+      first.ask("First?");
+      await first.idle();
+      replies.push(sse([frame({ type: "content", data: "Half" })], true));
+      first.ask("Second?");
+      await vi.waitFor(() => expect(first.log.textContent).toContain("Half"));
+      first.root.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+      await first.idle();
+
+      const reloaded = mount();
+      expect(questions(reloaded.log)).toEqual(["First?", "Second?"]);
+      expect(answers(reloaded.log)).toEqual(["A bold answer.", "Half"]);
+      expect(reloaded.log.querySelector("strong")?.textContent).toBe("bold");
+      const stopped = reloaded.log.querySelector(".sluice-chat__message.is-stopped");
+      expect(stopped?.querySelector(".sluice-chat__note")?.textContent).toBe("Stopped");
+      expect(reloaded.log.querySelectorAll(".sluice-chat__regenerate")).toHaveLength(1);
+
+      replies.push(answered("Third answer."));
+      reloaded.ask("Third?");
+      await reloaded.idle();
+      expect(bodies.at(-1)?.messages).toEqual([
+        { role: "user", content: "First?" },
+        { role: "assistant", content: "A **bold** answer." },
+        { role: "user", content: "Second?" },
+        { role: "assistant", content: "Half" },
+        { role: "user", content: "Third?" },
+      ]);
+    });
+
+    test("memoryDays 0 keeps nothing in the browser", async () => {
+      const first = mount({ memoryDays: 0 });
+      replies.push(answered("Not kept."));
+      first.ask("Kept?");
+      await first.idle();
+      expect(localStorage.getItem(memoryKey(config))).toBeNull();
+      expect(questions(mount({ memoryDays: 0 }).log)).toEqual([]);
+    });
+
+    test("a failed question is not remembered", async () => {
+      const first = mount();
+      first.ask("Anyone?"); // no reply: a network failure
+      await first.idle();
+      expect(questions(mount().log)).toEqual([]);
+    });
+
+    test("New chat clears the view and the storage, and the input gets the focus", async () => {
+      const { root, log, ask, idle, input } = mount();
+      const newChat = root.querySelector(".sluice-chat__new-chat") as HTMLButtonElement;
+      expect(newChat.hidden).toBe(true);
+      replies.push(answered("Answer."));
+      ask("Question?");
+      await idle();
+      expect(newChat.hidden).toBe(false);
+      expect(newChat.type).toBe("button");
+      expect(newChat.textContent).toBe("New chat");
+      newChat.focus();
+      newChat.click();
+      expect(questions(log)).toEqual([]);
+      expect(answers(log)).toEqual([]);
+      expect(log.textContent).toContain("Hi! How can I help?");
+      expect(localStorage.getItem(memoryKey(config))).toBeNull();
+      expect(newChat.hidden).toBe(true);
+      expect(document.activeElement).toBe(input);
+      await vi.waitFor(() => expect(announcer(root).textContent).toBe("New chat started."));
+      expect(questions(mount().log)).toEqual([]);
+
+      replies.push(answered("Fresh."));
+      ask("Again?");
+      await idle();
+      expect(bodies.at(-1)?.messages).toEqual([{ role: "user", content: "Again?" }]);
+    });
+
+    test("New chat during an answer stops it, and the stopped answer is not kept", async () => {
+      const { root, log, ask, idle } = mount();
+      replies.push(sse([frame({ type: "content", data: "Going" })], true));
+      ask("Long?");
+      await vi.waitFor(() => expect(log.textContent).toContain("Going"));
+      (root.querySelector(".sluice-chat__new-chat") as HTMLButtonElement).click();
+      await idle();
+      expect(questions(log)).toEqual([]);
+      expect(answers(log)).toEqual([]);
+      expect(localStorage.getItem(memoryKey(config))).toBeNull();
+    });
+  });
+
+  describe("history that does not fit", () => {
+    const longTurns = Array.from({ length: 8 }, (_, i) => ({ q: `q${i}`, a: "y".repeat(3990) }));
+    const remember = (turns: { q: string; a: string }[]) =>
+      localStorage.setItem(memoryKey(config), JSON.stringify({ v: 1, savedAt: Date.now(), turns }));
+
+    test("is trimmed, oldest first, and the block says so (on screen and to screen readers)", async () => {
+      remember(longTurns);
+      const { root, ask, idle } = mount();
+      const note = root.querySelector(".sluice-chat__trim-note") as HTMLElement;
+      expect(note.hidden).toBe(true);
+      replies.push(answered("Fine."));
+      ask("short");
+      await idle();
+      const sent = bodies[0]?.messages as { content: string }[];
+      expect(sent.reduce((sum, message) => sum + message.content.length, 0)).toBeLessThanOrEqual(
+        20_000,
+      );
+      expect(sent[0]).toEqual({ role: "user", content: "q3" });
+      expect(note.hidden).toBe(false);
+      expect(note.textContent).toContain("Older messages are no longer sent");
+      await vi.waitFor(() => expect(announcer(root).textContent).toBe(note.textContent));
+    });
+
+    test("no note while everything fits", async () => {
+      const { root, ask, idle } = mount();
+      replies.push(answered("Fine."));
+      ask("short");
+      await idle();
+      expect((root.querySelector(".sluice-chat__trim-note") as HTMLElement).hidden).toBe(true);
+    });
+
+    test("a refusal as too long for the model's window is sent once more with less history", async () => {
+      remember([
+        { q: "q0", a: "y".repeat(3000) },
+        { q: "q1", a: "y".repeat(3000) },
+      ]);
+      const { root, log, ask, idle } = mount();
+      const tooLong = json(400, {
+        code: "sluice_gateway_context_length_exceeded",
+        message: "The conversation is too long for this chat.",
+        data: { status: 400 },
+      });
+      replies.push(tooLong, answered("Shorter works."));
+      ask("now");
+      await idle();
+      expect(bodies).toHaveLength(2);
+      const [first, second] = bodies.map((body) => body.messages as unknown[]);
+      expect(first).toHaveLength(5);
+      expect(second?.length).toBeLessThan(5);
+      expect(second?.at(-1)).toEqual({ role: "user", content: "now" });
+      expect(answers(log).at(-1)).toBe("Shorter works.");
+      expect((root.querySelector(".sluice-chat__trim-note") as HTMLElement).hidden).toBe(false);
+
+      replies.push(tooLong, tooLong);
+      ask("again");
+      await idle();
+      expect(bodies).toHaveLength(4);
+      expect(log.textContent).toContain("too long for this chat");
+    });
+  });
+
+  test("suggested questions show until the first question; a click asks it", async () => {
+    const { root, log, idle } = mount({
+      texts: { ...config.texts, suggestions: ["What is Sluice?", "How much does it cost?"] },
+    });
+    const chips = [...root.querySelectorAll<HTMLButtonElement>(".sluice-chat__suggestion")];
+    expect(chips.map((chip) => chip.textContent)).toEqual([
+      "What is Sluice?",
+      "How much does it cost?",
+    ]);
+    expect(root.querySelector(".sluice-chat__suggestions")?.getAttribute("role")).toBe("group");
+    replies.push(answered("It is a chat."));
+    chips[1]?.click();
+    await idle();
+    expect(bodies[0]?.messages).toEqual([{ role: "user", content: "How much does it cost?" }]);
+    expect(questions(log)).toEqual(["How much does it cost?"]);
+    expect(root.querySelector(".sluice-chat__suggestions")).toBeNull();
+    expect(
+      mount({ texts: { ...config.texts, suggestions: ["What is Sluice?"] } }).root.querySelector(
+        ".sluice-chat__suggestions",
+      ),
+      "not after a reload with a conversation",
+    ).toBeNull();
+    (root.querySelector(".sluice-chat__new-chat") as HTMLButtonElement).click();
+    expect(root.querySelectorAll(".sluice-chat__suggestion")).toHaveLength(2);
+  });
+
+  describe("each answer's actions", () => {
+    test("Copy puts the Markdown source on the clipboard and says Copied", async () => {
+      const written: string[] = [];
+      Object.defineProperty(navigator, "clipboard", {
+        configurable: true,
+        value: { writeText: async (text: string) => void written.push(text) },
+      });
+      try {
+        const { root, log, ask, idle } = mount();
+        replies.push(
+          sse([
+            frame({ type: "content", data: "Use `npm` and " }),
+            frame({ type: "content", data: "**care**." }),
+            final(),
+          ]),
+        );
+        ask("How?");
+        await idle();
+        const copy = log.querySelector(".sluice-chat__copy") as HTMLButtonElement;
+        copy.click();
+        await vi.waitFor(() => expect(copy.textContent).toBe("Copied"));
+        expect(written).toEqual(["Use `npm` and **care**."]);
+        await vi.waitFor(() => expect(announcer(root).textContent).toBe("Copied"));
+      } finally {
+        Reflect.deleteProperty(navigator, "clipboard");
+      }
+    });
+
+    test("Regenerate replaces the newest answer with a new request for the same question", async () => {
+      const { log, ask, idle, input } = mount();
+      replies.push(answered("One."));
+      ask("First?");
+      await idle();
+      replies.push(answered("Two."));
+      ask("Second?");
+      await idle();
+      const regenerates = log.querySelectorAll<HTMLButtonElement>(".sluice-chat__regenerate");
+      expect(regenerates, "only on the newest answer").toHaveLength(1);
+      replies.push(answered("Two, again."));
+      regenerates[0]?.click();
+      expect(document.activeElement).toBe(input);
+      await idle();
+      expect(bodies).toHaveLength(3);
+      expect(bodies[2]?.messages).toEqual(bodies[1]?.messages);
+      expect(bodies[2]?.messages).toEqual([
+        { role: "user", content: "First?" },
+        { role: "assistant", content: "One." },
+        { role: "user", content: "Second?" },
+      ]);
+      expect(questions(log)).toEqual(["First?", "Second?"]);
+      expect(answers(log)).toEqual(["One.", "Two, again."]);
+      expect(log.querySelectorAll(".sluice-chat__regenerate")).toHaveLength(1);
+      expect(answers(mount().log), "remembered").toEqual(["One.", "Two, again."]);
+    });
+
+    test("the answer's cost shows only to a viewer who may see it, also after a reload", async () => {
+      const visitor = mount();
+      replies.push(answered("Cheap."));
+      visitor.ask("Price?");
+      await visitor.idle();
+      expect(visitor.log.querySelector(".sluice-chat__cost")).toBeNull();
+      expect(localStorage.getItem(memoryKey(config))).not.toContain("cost");
+
+      localStorage.clear();
+      const admin = mount({ canSeeCost: true });
+      replies.push(answered("Cheap."));
+      admin.ask("Price?");
+      await admin.idle();
+      expect(admin.log.querySelector(".sluice-chat__cost")?.textContent).toBe("Cost: $0.00012");
+      expect(mount({ canSeeCost: true }).log.querySelector(".sluice-chat__cost")?.textContent).toBe(
+        "Cost: $0.00012",
+      );
+      expect(mount().log.querySelector(".sluice-chat__cost")).toBeNull();
+    });
   });
 });

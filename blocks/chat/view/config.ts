@@ -1,3 +1,6 @@
+import { DEFAULT_MEMORY_DAYS, memoryDays } from "./memory";
+import { parseSuggestions } from "./suggestions";
+
 /**
  * The configuration render.php prints as JSON in the container's `data-sluice-chat`
  * attribute (docs/wordpress-contract.md). It never holds the system prompt.
@@ -9,6 +12,8 @@ export interface ChatTexts {
   title: string;
   welcome: string;
   placeholder: string;
+  /** Suggested first questions, shown as buttons until the first question. */
+  suggestions: string[];
 }
 
 export interface ChatConfig {
@@ -21,6 +26,10 @@ export interface ChatConfig {
   /** Direct mode only: the ticket route, asked before each answer is streamed from the gateway. */
   ticketUrl?: string;
   texts: ChatTexts;
+  /** How many days the conversation is kept in this browser (0: this page view only). */
+  memoryDays: number;
+  /** The viewer may manage the site (manage_options): each answer shows its cost. */
+  canSeeCost: boolean;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +77,10 @@ export function parseChatConfig(raw: string | null | undefined): ChatConfig {
       title: text(texts.title),
       welcome: text(texts.welcome),
       placeholder: text(texts.placeholder),
+      suggestions: parseSuggestions(texts.suggestions),
     },
+    memoryDays:
+      record.memoryDays === undefined ? DEFAULT_MEMORY_DAYS : memoryDays(record.memoryDays),
+    canSeeCost: record.canSeeCost === true,
   };
 }

@@ -24,12 +24,23 @@ export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
 /** One exchange of the conversation: a question and what was shown as its answer. */
 export interface Turn {
   question: string;
-  /** The answer text shown, complete or stopped; empty or absent when it failed. */
+  /** The answer text shown (its Markdown source), complete or stopped; empty or absent when it failed. */
   answer?: string;
+  /** The visitor pressed Stop before the answer was complete. */
+  stopped?: boolean;
+  /** What the answer cost (usage_final.cost_usd); kept only for viewers who may see it. */
+  costUsd?: number;
 }
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, max);
+}
+
+/** The messages for a question, and whether older ones were left out or cut to fit. */
+export interface HistoryPlan {
+  messages: HistoryMessage[];
+  /** Earlier messages dropped whole (oldest first) or cut to the per-message limit. */
+  trimmed: boolean;
 }
 
 /**
@@ -38,21 +49,48 @@ function clip(text: string, max: number): string {
  * itself is always sent (clipped to the per-message limit); older messages are dropped
  * whole, and the list never starts with an assistant message.
  */
+export function planHistory(
+  earlier: readonly Turn[],
+  question: string,
+  limits: HistoryLimits = DEFAULT_HISTORY_LIMITS,
+): HistoryPlan {
+  const all: HistoryMessage[] = [];
+  let clipped = false;
+  const add = (role: HistoryMessage["role"], text: string) => {
+    if (text.length > limits.maxMessageChars) clipped = true;
+    all.push({ role, content: clip(text, limits.maxMessageChars) });
+  };
+  for (const turn of earlier) {
+    const asked = turn.question.trim();
+    if (!asked) continue;
+    add("user", asked);
+    const answered = turn.answer?.trim();
+    if (answered) add("assistant", answered);
+  }
+  const last: HistoryMessage = { role: "user", content: clip(question, limits.maxMessageChars) };
+  const messages = trimHistory([...all, last], limits);
+  return { messages, trimmed: clipped || messages.length < all.length + 1 };
+}
+
+/** planHistory's messages alone. */
 export function buildHistory(
   earlier: readonly Turn[],
   question: string,
   limits: HistoryLimits = DEFAULT_HISTORY_LIMITS,
 ): HistoryMessage[] {
-  const all: HistoryMessage[] = [];
-  for (const turn of earlier) {
-    const asked = turn.question.trim();
-    if (!asked) continue;
-    all.push({ role: "user", content: clip(asked, limits.maxMessageChars) });
-    const answered = turn.answer?.trim();
-    if (answered) all.push({ role: "assistant", content: clip(answered, limits.maxMessageChars) });
-  }
-  const last: HistoryMessage = { role: "user", content: clip(question, limits.maxMessageChars) };
-  return trimHistory([...all, last], limits);
+  return planHistory(earlier, question, limits).messages;
+}
+
+/**
+ * Limits for a resend after the model refused the conversation as too long for its
+ * window: half the characters that were sent (at least the question alone).
+ */
+export function narrowedLimits(
+  sent: readonly HistoryMessage[],
+  limits: HistoryLimits,
+): HistoryLimits {
+  const chars = sent.reduce((sum, message) => sum + message.content.length, 0);
+  return { ...limits, maxTotalChars: Math.min(limits.maxTotalChars, Math.floor(chars / 2)) };
 }
 
 /**
