@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the local WordPress stacks and the end-to-end
 # tests need: PHP with SQLite (the php -S stack), nginx + php-fpm + MariaDB (the
-# production stack, test/host), and Chromium. Safe to run again: it installs only
+# production stack, test/host), Apache (test/host serves the same stack through
+# docs/deploy/apache.conf; mod_proxy_fcgi and the other modules it needs ship in
+# apache2-bin), and Chromium. Safe to run again: it installs only
 # what is missing, and runs `apt-get update` only when it has something to install.
 #
 # It never starts or enables a system service: the project's scripts run nginx,
-# php-fpm and MariaDB themselves on loopback ports with private files. While it
+# Apache, php-fpm and MariaDB themselves on loopback ports with private files. While it
 # installs, a temporary /usr/sbin/policy-rc.d (when the machine has none) tells the
 # packages' postinst not to start their daemons; afterwards, the services of the
 # packages it installed are disabled at boot, and any daemon still running from them
@@ -15,7 +17,7 @@
 set -euo pipefail
 
 php_packages=(php-cli php-sqlite3 php-curl php-xml php-mbstring php-gd php-intl php-zip unzip)
-host_packages=(nginx php-fpm php-mysql mariadb-server)
+host_packages=(nginx apache2 php-fpm php-mysql mariadb-server)
 browser_packages=(chromium fonts-liberation)
 
 wanted=("${php_packages[@]}" "${host_packages[@]}")
@@ -93,7 +95,8 @@ done
 say "installed: ${missing[*]}"
 
 # The init scripts of every package this run installed (dependencies too: nginx's
-# script is in nginx-common, php-fpm's in php8.2-fpm). A service that was on the
+# script is in nginx-common, php-fpm's in php8.2-fpm; apache2 has apache2 and
+# apache-htcacheclean). A service that was on the
 # machine before is left as it was.
 services=()
 while IFS= read -r package; do
@@ -123,7 +126,7 @@ if [ "${#services[@]}" -gt 0 ]; then
 fi
 
 # Whatever slipped through (a service started another way): say so, by name.
-for daemon in nginx mariadbd mysqld php-fpm8.2 php-fpm; do
+for daemon in nginx apache2 mariadbd mysqld php-fpm8.2 php-fpm; do
   if pgrep -x "$daemon" >/dev/null 2>&1; then
     echo "[system-deps] warning: a $daemon process is running; if it is a system service, stop it: it may hold ports 80 or 3306" >&2
   fi

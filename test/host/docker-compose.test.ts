@@ -107,9 +107,11 @@ describe("docker-compose.yml has the native production stack's topology", () => 
 
     const shipped = readFileSync(shippedNginxConf, "utf8");
     let served = shipped;
+    // sed changes every line that has it (PHP-FPM's is in both PHP upstreams: the
+    // image has one pool, for pages and tickets alike).
     for (const [line, replacement] of sedEdits(nginx?.command)) {
-      expect(served.split(line).length - 1, line).toBe(1);
-      served = served.replace(line, replacement);
+      expect(served.split(line).length - 1, line).toBeGreaterThanOrEqual(1);
+      served = served.replaceAll(line, replacement);
     }
     const gatewayPort = gateway?.environment?.SLUICE_PORT;
     expect(served).toBe(

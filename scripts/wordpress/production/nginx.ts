@@ -19,7 +19,8 @@ export const nginxVariantNames: NginxVariant[] = ["shipped", "fastcgi-buffered",
 /** One directive line of the shipped file (compared trimmed) and what it becomes. */
 interface LineEdit {
   line: string;
-  becomes: string;
+  /** What the line becomes; one value per time it is there, or one for every time. */
+  becomes: string | string[];
   /** How many times the line must be there. */
   times: number;
 }
@@ -55,17 +56,25 @@ export interface NginxSiteSettings {
   root: string;
   /** host:port (or unix:/path) of PHP-FPM. */
   phpFpm: string;
+  /** host:port of PHP-FPM's pool for tickets, when it has one of its own. Default: phpFpm. */
+  phpFpmTickets?: string;
   /** host:port of the gateway. */
   gateway: string;
 }
 
-/** The EDIT lines the stack sets, as shipped, each with what it becomes. */
-export function siteLineEdits(settings: NginxSiteSettings): Record<string, string> {
+/**
+ * The EDIT lines the stack sets, as shipped, each with what it becomes. A line that is
+ * there more than once (PHP-FPM's, in both upstreams) becomes each value in turn.
+ */
+export function siteLineEdits(settings: NginxSiteSettings): Record<string, string[]> {
   return {
-    "server unix:/run/php/php8.2-fpm.sock;": `server ${settings.phpFpm};`,
-    "server 127.0.0.1:8787;": `server ${settings.gateway};`,
-    "listen 80;": `listen ${settings.listen};`,
-    "root /var/www/wordpress;": `root ${settings.root};`,
+    "server unix:/run/php/php8.2-fpm.sock;": [
+      `server ${settings.phpFpm};`,
+      `server ${settings.phpFpmTickets ?? settings.phpFpm};`,
+    ],
+    "server 127.0.0.1:8787;": [`server ${settings.gateway};`],
+    "listen 80;": [`listen ${settings.listen};`],
+    "root /var/www/wordpress;": [`root ${settings.root};`],
   };
 }
 
@@ -84,7 +93,7 @@ export function renderSiteConf(
     ...Object.entries(siteLineEdits(settings)).map(([line, becomes]) => ({
       line,
       becomes,
-      times: 1,
+      times: becomes.length,
     })),
     ...nginxVariants[variant].edits,
   ];
@@ -97,10 +106,15 @@ export function renderSiteConf(
       );
     }
   }
+  const seen = new Map<string, number>();
   return lines
     .map((line) => {
       const edit = edits.find((candidate) => candidate.line === line.trim());
-      return edit ? line.replace(edit.line, edit.becomes) : line;
+      if (!edit) return line;
+      const time = seen.get(edit.line) ?? 0;
+      seen.set(edit.line, time + 1);
+      const becomes = Array.isArray(edit.becomes) ? (edit.becomes[time] ?? "") : edit.becomes;
+      return line.replace(edit.line, becomes);
     })
     .join("\n");
 }

@@ -4,6 +4,7 @@ import { removeTree } from "../files.ts";
 import { type Logger, printLine, seconds } from "../log.ts";
 import { type ProvisionedSite, type ProvisionOptions, provisionWordPress } from "../provision.ts";
 import { readSiteState } from "../site-state.ts";
+import { type ApacheVariant, apacheInstance, apacheVariants, startApache } from "./apache.ts";
 import { type RunningDaemon, readDaemon, stopDaemon } from "./daemons.ts";
 import {
   createLayout,
@@ -21,7 +22,7 @@ import {
 } from "./layout.ts";
 import { ensureDatabase, initMariadb, mariadbName, startMariadb } from "./mariadb.ts";
 import { type NginxVariant, nginxInstance, nginxVariants, startNginx } from "./nginx.ts";
-import { phpFpmName, startPhpFpm } from "./php-fpm.ts";
+import { phpFpmName, startPhpFpm, ticketsSocket } from "./php-fpm.ts";
 import { findStackTools, type StackTools } from "./tools.ts";
 
 /** The Debian release of the production stack's WordPress (7.1). */
@@ -121,6 +122,11 @@ export interface StartStackOptions {
   port?: number;
   maxChildren?: number;
   nginxVariant?: NginxVariant;
+  /**
+   * What serves the site on its port: nginx (the default, `nginxVariant` of it) or
+   * Apache with docs/deploy/apache.conf as shipped (apache.ts).
+   */
+  webServer?: "nginx" | "apache";
   /** Stop the daemons when this process ends (tests). Default false: they outlive it. */
   tiedToThisProcess?: boolean;
   log?: Logger;
@@ -134,6 +140,8 @@ export interface RunningStack {
   daemons: RunningDaemon[];
   /** Serves the same site through one more nginx, e.g. a variant on another port. */
   addNginx(port: number, variant: NginxVariant): Promise<{ url: string; stop(): Promise<void> }>;
+  /** Serves the same site through an Apache with docs/deploy/apache.conf (apache.ts). */
+  addApache(port: number, variant: ApacheVariant): Promise<{ url: string; stop(): Promise<void> }>;
   /** Stops every daemon started for the stack (the added nginx servers too). */
   stop(): Promise<void>;
 }
@@ -165,16 +173,14 @@ export async function startProductionStack(options: StartStackOptions = {}): Pro
   const siteSettings = {
     root: layout.siteDir,
     phpFpm: `127.0.0.1:${settings.ports.phpFpm}`,
+    phpFpmTickets: `unix:${ticketsSocket(layout)}`,
     gateway: `${gateway.hostname}:${gateway.port || (gateway.protocol === "https:" ? 443 : 80)}`,
   };
   const stopAll = async () => {
     for (const daemon of [...daemons].reverse()) await daemon.stop();
     daemons.length = 0;
   };
-  const addNginx = async (port: number, variant: NginxVariant) => {
-    const instance = nginxInstance(layout, port, variant);
-    const site = { ...siteSettings, listen: `127.0.0.1:${port}` };
-    const daemon = await startNginx(tools, layout, instance, site, tied);
+  const added = (daemon: RunningDaemon, port: number) => {
     daemons.push(daemon);
     return {
       url: `http://127.0.0.1:${port}`,
@@ -183,6 +189,15 @@ export async function startProductionStack(options: StartStackOptions = {}): Pro
         daemons.splice(daemons.indexOf(daemon), 1);
       },
     };
+  };
+  const addNginx = async (port: number, variant: NginxVariant) => {
+    const instance = nginxInstance(layout, port, variant);
+    const site = { ...siteSettings, listen: `127.0.0.1:${port}` };
+    return added(await startNginx(tools, layout, instance, site, tied), port);
+  };
+  const addApache = async (port: number, variant: ApacheVariant) => {
+    const instance = apacheInstance(layout, port, variant);
+    return added(await startApache(layout, instance, siteSettings, tied), port);
   };
   try {
     daemons.push(await startMariadb(tools, layout, settings.ports.mariadb, tied));
@@ -194,14 +209,17 @@ export async function startProductionStack(options: StartStackOptions = {}): Pro
         tied,
       ),
     );
-    const { url } = await addNginx(settings.ports.nginx, settings.nginxVariant);
+    const apache = options.webServer === "apache";
+    const { url } = apache
+      ? await addApache(settings.ports.nginx, "shipped")
+      : await addNginx(settings.ports.nginx, settings.nginxVariant);
     await waitForWordPress(url, layout);
     // Options of this start only: the provisioned settings stay the defaults.
     writeStartedSettings(layout, settings);
     log(
-      `WordPress ${state.wordPressVersion} is up at ${url} in ${seconds(performance.now() - started)} (nginx: ${nginxVariants[settings.nginxVariant].description}; PHP-FPM pm.max_children = ${settings.maxChildren}; MariaDB on port ${settings.ports.mariadb})`,
+      `WordPress ${state.wordPressVersion} is up at ${url} in ${seconds(performance.now() - started)} (${apache ? `Apache: ${apacheVariants.shipped.description}` : `nginx: ${nginxVariants[settings.nginxVariant].description}`}; PHP-FPM pm.max_children = ${settings.maxChildren}, tickets pool: docs/deploy/php-fpm-tickets.conf; MariaDB on port ${settings.ports.mariadb})`,
     );
-    return { url, layout, settings, tools, daemons, addNginx, stop: stopAll };
+    return { url, layout, settings, tools, daemons, addNginx, addApache, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -234,22 +252,23 @@ export function runningDaemons(dir = defaultStackDir): string[] {
   const layout = stackLayout(dir);
   const settings = readStackSettings(layout);
   if (!settings || !existsSync(layout.runDir)) return [];
-  const names = [mariadbName, phpFpmName, ...nginxRecordNames(layout)];
+  const names = [mariadbName, phpFpmName, ...webServerRecordNames(layout)];
   return names.filter((name) => readDaemon(layout.runDir, name) !== undefined);
 }
 
-function nginxRecordNames(layout: StackLayout): string[] {
+/** The stack's nginx and Apache servers (nginx-PORT, apache-PORT). */
+function webServerRecordNames(layout: StackLayout): string[] {
   return readdirSync(layout.runDir)
-    .filter((file) => /^nginx-\d+\.json$/.test(file))
+    .filter((file) => /^(nginx|apache)-\d+\.json$/.test(file))
     .map((file) => file.slice(0, -".json".length));
 }
 
-/** Stops whatever of the stack runs (nginx first, MariaDB last). Returns what it stopped. */
+/** Stops whatever of the stack runs (the web servers first, MariaDB last). Returns what it stopped. */
 export async function stopProductionStack(dir = defaultStackDir): Promise<string[]> {
   const layout = stackLayout(dir);
   if (!existsSync(layout.runDir)) return [];
   const stopped: string[] = [];
-  for (const name of [...nginxRecordNames(layout), phpFpmName, mariadbName]) {
+  for (const name of [...webServerRecordNames(layout), phpFpmName, mariadbName]) {
     if (await stopDaemon(layout.runDir, name, name === mariadbName ? 30_000 : 10_000)) {
       stopped.push(name);
     }

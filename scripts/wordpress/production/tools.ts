@@ -23,7 +23,7 @@ function searchPath(): string[] {
   return dirs;
 }
 
-function which(name: string): string | undefined {
+export function which(name: string): string | undefined {
   for (const dir of searchPath()) {
     const candidate = path.join(dir, name);
     if (existsSync(candidate)) return candidate;
