@@ -24,12 +24,25 @@ const ACCEPT_SYSCALLS: Record<string, number[]> = {
   arm64: [202, 242],
 };
 
-/** The pool's workers: the php-fpm processes whose parent is a php-fpm process (the master). */
-export function fpmWorkers(daemonPid: number): number[] {
+/** A php-fpm worker's pool, from its title ("php-fpm: pool sluice"). */
+export function poolOf(pid: number): string | undefined {
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+    return /^php-fpm: pool (\S+)/.exec(title)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A pool's workers: the php-fpm processes whose parent is a php-fpm process (the
+ * master) and whose title names the pool.
+ */
+export function fpmWorkers(daemonPid: number, pool: string): number[] {
   const workers: number[] = [];
   const walk = (pid: number, parentIsFpm: boolean) => {
     const isFpm = commOf(pid)?.startsWith("php-fpm") ?? false;
-    if (isFpm && parentIsFpm) workers.push(pid);
+    if (isFpm && parentIsFpm && poolOf(pid) === pool) workers.push(pid);
     for (const child of childrenOf(pid)) walk(child, isFpm);
   };
   walk(daemonPid, false);
@@ -68,7 +81,8 @@ export function acceptQueue(port: number): number | undefined {
 
 /** Reads the pool every `everyMs` until stopped. */
 export function fpmSampler(daemonPid: number, listenPort: number, everyMs: number) {
-  const workers = fpmWorkers(daemonPid);
+  // The site's pool (pages, relay chats); the tickets pool's worker is apart.
+  const workers = fpmWorkers(daemonPid, "sluice");
   const samples: FpmSample[] = [];
   let timer: NodeJS.Timeout | undefined;
   const read = () => {

@@ -63,7 +63,7 @@ export const host: Scenario = {
   describe(quick) {
     const size = quick ? HOST_SIZES.quick : HOST_SIZES.full;
     return (
-      `PHP-FPM pm.max_children = 5: ${size.rounds} round(s) of ${size.chats} concurrent chats per mode ` +
+      `PHP-FPM with 5 workers (4 in the site's pool, 1 in the tickets pool): ${size.rounds} round(s) of ${size.chats} concurrent chats per mode ` +
       `(${size.chunks} chunks every ${INTERVAL_MS} ms) and an idle lane, with the home page loaded every ${HOME_EVERY_MS} ms; ` +
       `then ${size.sequentialRounds} rounds of one chat per mode (${size.sequentialChunks} chunks), interleaved`
     );

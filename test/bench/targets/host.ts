@@ -24,8 +24,13 @@ const MODEL = "openai/gpt-4o-mini";
 const CHAT_PATH = "/wp-json/sluice/v1/chat";
 const TICKET_PATH = "/wp-json/sluice/v1/ticket";
 const POLICY_PATH = "/v1/policy";
-/** PHP-FPM's pm.max_children: what many small hosts allow (the issue's figure). */
-export const MAX_CHILDREN = 5;
+/**
+ * PHP-FPM's workers: five in all, what many small hosts allow (the issue's figure):
+ * the site's pool gets four (pages, relay chats), the tickets pool of
+ * docs/deploy/php-fpm-tickets.conf its one (direct mode's tickets).
+ */
+export const MAX_CHILDREN = 4;
+export const TICKET_CHILDREN = 1;
 /** Where docs/deploy/nginx.conf publishes the gateway on the site's own origin. */
 const DIRECT_URL = "/sluice-gateway";
 /** The plugin's highest rate limit (Settings::MAX_RATE_LIMIT), a minute per visitor. */
@@ -107,7 +112,7 @@ export function isHostTarget(target: RunningTarget | undefined): target is HostT
  */
 export const host: TargetDefinition = {
   name: "host",
-  description: `WordPress 7.1 on PHP-FPM (pm.max_children = ${MAX_CHILDREN}) + MariaDB behind docs/deploy/nginx.conf, the sluice target's gateway at ${DIRECT_URL}/; relay POST ${CHAT_PATH}, direct POST ${TICKET_PATH} then the gateway`,
+  description: `WordPress 7.1 on PHP-FPM (site pool pm.max_children = ${MAX_CHILDREN}, tickets pool ${TICKET_CHILDREN}) + MariaDB behind docs/deploy/nginx.conf, the sluice target's gateway at ${DIRECT_URL}/; relay POST ${CHAT_PATH}, direct POST ${TICKET_PATH} then the gateway`,
   async start(context) {
     const gateway = context.started.find((target) => target.name === "sluice");
     if (!gateway) {
@@ -245,7 +250,7 @@ function hostTarget(parts: {
       const php = parts.info.body;
       return [
         `PHP ${php.php} (${php.sapi}, opcache ${php.opcache ? "on" : "off"}, JIT ${php.jit ? "on" : "off"}, curl ${php.curl ?? "?"}), ` +
-          `WordPress ${php.wordpress}, PHP-FPM pm = static, pm.max_children = ${stack.settings.maxChildren}, MariaDB, nginx serving docs/deploy/nginx.conf`,
+          `WordPress ${php.wordpress}, PHP-FPM pm = static: site pool pm.max_children = ${stack.settings.maxChildren}, tickets pool ${TICKET_CHILDREN} (docs/deploy/php-fpm-tickets.conf), MariaDB, nginx serving docs/deploy/nginx.conf`,
         `plugin: transport ${state.transport} (SLUICE_DIRECT_URL ${DIRECT_URL}${state.direct_from_constant ? " in wp-config.php" : ""}, ` +
           `chat URL ${state.direct_chat_url}), streaming mode ${state.streaming_mode}, rate limit ${state.rate_limit_per_minute}/min per visitor, ` +
           `a new visitor per chat; gateway site ${SITE_ID}: origins ${state.site_origin}, ${parts.caps}`,
