@@ -15,9 +15,13 @@ describe("parseSuggestions", () => {
     expect(parseSuggestions("x".repeat(500))[0]).toHaveLength(MAX_SUGGESTION_CHARS);
   });
 
-  test("anything but text is none", () => {
+  test("render.php's list reads the same, its non-text items left out", () => {
+    expect(parseSuggestions([" a ", 3, "", "b", "a", null])).toEqual(["a", "b"]);
+  });
+
+  test("anything but text or a list is none", () => {
     expect(parseSuggestions(undefined)).toEqual([]);
-    expect(parseSuggestions(["a"])).toEqual([]);
+    expect(parseSuggestions({ 0: "a" })).toEqual([]);
     expect(parseSuggestions("")).toEqual([]);
   });
 });

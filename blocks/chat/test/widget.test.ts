@@ -276,6 +276,25 @@ describe("ChatWidget", () => {
       memoryDays: 7,
       canSeeCost: false,
     });
+    expect(
+      parseChatConfig(
+        JSON.stringify({
+          restUrl: "/c",
+          postId: 5,
+          blockId: "x",
+          memoryDays: 30,
+          canSeeCost: true,
+          texts: { suggestions: ["What is it?", "How?"] },
+        }),
+      ),
+    ).toMatchObject({
+      memoryDays: 30,
+      canSeeCost: true,
+      texts: { suggestions: ["What is it?", "How?"] },
+    });
+    expect(
+      parseChatConfig('{"restUrl":"/c","postId":5,"memoryDays":-3,"canSeeCost":"yes"}'),
+    ).toMatchObject({ memoryDays: 0, canSeeCost: false });
     expect(() => parseChatConfig("not json")).toThrow();
     expect(() => parseChatConfig('{"restUrl":"/x"}')).toThrow();
   });
