@@ -31,13 +31,16 @@ final class Block_Locator {
 	 * keeps this copy equal to blocks/chat/block.json.
 	 */
 	private const DEFAULTS = array(
-		'blockId'      => '',
-		'title'        => 'Ask us anything',
-		'welcome'      => 'Hi! How can I help?',
-		'systemPrompt' => '',
-		'model'        => 'auto',
-		'maxTokens'    => 512,
-		'placeholder'  => 'Type your question…',
+		'blockId'         => '',
+		'title'           => 'Ask us anything',
+		'welcome'         => 'Hi! How can I help?',
+		'systemPrompt'    => '',
+		'model'           => 'auto',
+		'maxTokens'       => 512,
+		'placeholder'     => 'Type your question…',
+		'suggestions'     => '',
+		'memoryDays'      => 7,
+		'keepTranscripts' => false,
 	);
 
 	/**
