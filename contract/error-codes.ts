@@ -150,6 +150,14 @@ export const ERROR_CODES = {
   sluice_not_configured: { status: 503, emitter: "plugin", visitorMaySeeMessage: true },
   /** The ticket route when direct mode is not in force: the block asks the chat route instead. */
   sluice_direct_off: { status: 409, emitter: "plugin", visitorMaySeeMessage: true },
+  /** A Chat block's own daily cap (its `dailyQuestions`) is reached: until the site's midnight. */
+  sluice_daily_cap_reached: { status: 429, emitter: "plugin", visitorMaySeeMessage: true },
+  /** Turnstile is on and the question came without its `turnstile_token`. */
+  sluice_turnstile_missing: { status: 400, emitter: "plugin", visitorMaySeeMessage: true },
+  /** Cloudflare's siteverify refused the `turnstile_token` (wrong, expired or used). */
+  sluice_turnstile_invalid: { status: 403, emitter: "plugin", visitorMaySeeMessage: true },
+  /** Cloudflare's siteverify could not be asked (or refused the site's secret): refused, fail closed. */
+  sluice_turnstile_unavailable: { status: 503, emitter: "plugin", visitorMaySeeMessage: true },
   /** A gateway failure without a code of its own (say, a proxy's HTML page): the gateway's status. */
   sluice_gateway_error: { status: null, emitter: "plugin", visitorMaySeeMessage: false },
   /** The plugin's `error` frame when the gateway's stream broke off before `[DONE]`. */

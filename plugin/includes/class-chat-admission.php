@@ -10,6 +10,12 @@
  * or rewrite the system prompt. Logged-in users' nonces are checked by core's
  * cookie authentication before either route runs.
  *
+ * Abuse brakes, in this order, all before any gateway call: the visitor's rate
+ * limit, Cloudflare Turnstile when the admin set it up (the request's
+ * `turnstile_token`, checked by Turnstile), and the block's own daily cap
+ * (Block_Daily_Cap: its saved `dailyQuestions`, counted last, so that only an
+ * admitted question takes a place).
+ *
  * @package Sluice
  */
 
@@ -27,6 +33,8 @@ final class Chat_Admission {
 	public const MAX_MESSAGE_CHARS = 4000;
 	public const MAX_TOTAL_CHARS   = 20000;
 
+	private Turnstile $turnstile;
+
 	public function __construct(
 		private Settings $settings,
 		private Gateway_Client $gateway,
@@ -34,7 +42,10 @@ final class Chat_Admission {
 		private Rate_Limiter $rate_limiter,
 		private Visitor_Id $visitor_id,
 		private Shared_Address_Check $address_check,
+		?Turnstile $turnstile = null,
+		private Block_Daily_Cap $daily_cap = new Block_Daily_Cap(),
 	) {
+		$this->turnstile = $turnstile ?? new Turnstile( $settings );
 	}
 
 	/** @return array<string, array<string, mixed>> */
@@ -84,6 +95,11 @@ final class Chat_Admission {
 				'type'    => 'string',
 				'pattern' => Transcripts_Route::CONVERSATION_ID_PATTERN,
 			),
+			// The Turnstile widget's token, needed only while Turnstile is set up (Turnstile::verify()).
+			'turnstile_token' => array(
+				'type'      => 'string',
+				'maxLength' => Turnstile::TOKEN_MAX_LENGTH,
+			),
 		);
 	}
 
@@ -111,8 +127,9 @@ final class Chat_Admission {
 	/**
 	 * The gateway body for this request, once every check passed: chat switched
 	 * on, the messages, a published block, a configured gateway, the visitor's
-	 * rate limit (counted here, once per chat). Otherwise the refusal to answer
-	 * (a response where it carries Retry-After).
+	 * rate limit (counted here, once per chat), the Turnstile token, the block's
+	 * daily cap (counted here too). Otherwise the refusal to answer (a response
+	 * where it carries Retry-After).
 	 *
 	 * @param WP_REST_Request $request A request valid for args().
 	 * @return array<string, mixed>|WP_Error|WP_REST_Response
@@ -150,6 +167,17 @@ final class Chat_Admission {
 				array( 'retry_after' => $wait )
 			);
 			return Gateway_Errors::response( $error, array( 'Retry-After' => (string) $wait ) );
+		}
+
+		$verified = $this->turnstile->verify( $request['turnstile_token'] );
+		if ( is_wp_error( $verified ) ) {
+			return $verified;
+		}
+
+		$capped = $this->daily_cap->admit( (int) $request['post_id'], (string) $request['block_id'], $block );
+		if ( is_wp_error( $capped ) ) {
+			$data = (array) $capped->get_error_data();
+			return Gateway_Errors::response( $capped, array( 'Retry-After' => (string) ( $data['retry_after'] ?? 60 ) ) );
 		}
 
 		$stream = 'buffered' !== $mode && false !== $request['stream'];

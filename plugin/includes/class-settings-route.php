@@ -1,7 +1,7 @@
 <?php
 /**
  * GET/POST /wp-json/sluice/v1/settings — the admin screen's settings. The secret
- * is write-only: a GET says whether one is set, never what it is. A gateway URL
+ * and Turnstile's secret are write-only: a GET says whether one is set, never what it is. A gateway URL
  * that points at a private or local address is refused (Gateway_Address: only
  * wp-config.php may set one). Both answers carry the modes (relay or direct:
  * Direct_Mode) and `warnings` for the admin: plain http to a remote gateway, a
@@ -62,6 +62,16 @@ final class Settings_Route {
 				'type'              => 'string',
 				'description'       => __( 'The gateway as visitors\' browsers reach it, for direct streaming: an https URL, or a path on this site such as /sluice-gateway where a proxy publishes it. Empty: relay mode.', 'sluice' ),
 				'validate_callback' => array( self::class, 'validate_direct_url' ),
+			),
+			'turnstile_site_key'    => array(
+				'type'        => 'string',
+				'description' => __( 'Cloudflare Turnstile\'s site key (public; empty, or no secret: no Turnstile check).', 'sluice' ),
+				'pattern'     => '^$|' . Settings::TURNSTILE_KEY_PATTERN,
+			),
+			'turnstile_secret'      => array(
+				'type'        => 'string',
+				'description' => __( 'Cloudflare Turnstile\'s secret key (write-only; empty removes the stored one).', 'sluice' ),
+				'pattern'     => '^\\s*$|' . Settings::TURNSTILE_KEY_PATTERN,
 			),
 		);
 	}

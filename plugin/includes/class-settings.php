@@ -4,12 +4,15 @@
  *
  * - sluice_settings (autoloaded, small): gateway_url, site_id, streaming_mode,
  *   rate_limit_per_minute, direct_url (the gateway as visitors' browsers reach it,
- *   for direct mode: see Direct_Mode);
+ *   for direct mode: see Direct_Mode), turnstile_site_key (Cloudflare Turnstile's
+ *   public site key: see Turnstile);
  * - sluice_secret (not autoloaded): the site's shared secret, sealed by Secret_Box.
  *   Its sanitize callback seals whatever is stored, so no code path can store it
- *   in plain text.
+ *   in plain text;
+ * - sluice_turnstile_secret (not autoloaded): Turnstile's secret key, sealed the same way.
  *
- * Constants SLUICE_GATEWAY_URL, SLUICE_SITE_ID, SLUICE_SITE_SECRET and SLUICE_DIRECT_URL win over the options.
+ * Constants SLUICE_GATEWAY_URL, SLUICE_SITE_ID, SLUICE_SITE_SECRET, SLUICE_DIRECT_URL,
+ * SLUICE_TURNSTILE_SITE_KEY and SLUICE_TURNSTILE_SECRET win over the options.
  *
  * @package Sluice
  */
@@ -20,9 +23,10 @@ defined( 'ABSPATH' ) || exit;
 
 final class Settings {
 
-	public const OPTION        = 'sluice_settings';
-	public const SECRET_OPTION = 'sluice_secret';
-	public const GROUP         = 'sluice';
+	public const OPTION                  = 'sluice_settings';
+	public const SECRET_OPTION           = 'sluice_secret';
+	public const TURNSTILE_SECRET_OPTION = 'sluice_turnstile_secret';
+	public const GROUP                   = 'sluice';
 
 	public const STREAMING_MODES = array( 'auto', 'buffered', 'off' );
 
@@ -36,11 +40,16 @@ final class Settings {
 	public const MIN_SECRET_LENGTH = 32;
 
 	private const CONSTANTS = array(
-		'gateway_url' => 'SLUICE_GATEWAY_URL',
-		'site_id'     => 'SLUICE_SITE_ID',
-		'secret'      => 'SLUICE_SITE_SECRET',
-		'direct_url'  => 'SLUICE_DIRECT_URL',
+		'gateway_url'        => 'SLUICE_GATEWAY_URL',
+		'site_id'            => 'SLUICE_SITE_ID',
+		'secret'             => 'SLUICE_SITE_SECRET',
+		'direct_url'         => 'SLUICE_DIRECT_URL',
+		'turnstile_site_key' => 'SLUICE_TURNSTILE_SITE_KEY',
+		'turnstile_secret'   => 'SLUICE_TURNSTILE_SECRET',
 	);
+
+	/** Turnstile's keys: letters, digits, "_" and "-" (e.g. 0x4AAAAAAA…), at most this long. */
+	public const TURNSTILE_KEY_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
 
 	public function __construct( private Secret_Box $secret_box = new Secret_Box() ) {
 	}
@@ -70,9 +79,20 @@ final class Settings {
 				'show_in_rest'      => false,
 			)
 		);
+		register_setting(
+			self::GROUP,
+			self::TURNSTILE_SECRET_OPTION,
+			array(
+				'type'              => 'string',
+				'description'       => __( 'Cloudflare Turnstile secret key, encrypted at rest.', 'sluice' ),
+				'sanitize_callback' => array( $this, 'sanitize_secret' ),
+				'default'           => '',
+				'show_in_rest'      => false,
+			)
+		);
 	}
 
-	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string} */
+	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string, turnstile_site_key: string} */
 	public static function defaults(): array {
 		return array(
 			'gateway_url'           => '',
@@ -80,6 +100,7 @@ final class Settings {
 			'streaming_mode'        => 'auto',
 			'rate_limit_per_minute' => self::DEFAULT_RATE_LIMIT,
 			'direct_url'            => '',
+			'turnstile_site_key'    => '',
 		);
 	}
 
@@ -87,7 +108,7 @@ final class Settings {
 	 * Normalises a stored settings array: unknown keys dropped, each field valid or its default.
 	 *
 	 * @param mixed $value What is about to be stored.
-	 * @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string}
+	 * @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string, turnstile_site_key: string}
 	 */
 	public function sanitize( mixed $value ): array {
 		$value    = is_array( $value ) ? $value : array();
@@ -98,6 +119,7 @@ final class Settings {
 		$mode = $value['streaming_mode'] ?? null;
 		$rate = $value['rate_limit_per_minute'] ?? null;
 		$direct = isset( $value['direct_url'] ) && is_string( $value['direct_url'] ) ? Direct_Mode::normalize_url( $value['direct_url'] ) : null;
+		$turnstile_key = isset( $value['turnstile_site_key'] ) && is_string( $value['turnstile_site_key'] ) ? trim( $value['turnstile_site_key'] ) : '';
 
 		return array(
 			'gateway_url'           => $url ?? $defaults['gateway_url'],
@@ -105,6 +127,7 @@ final class Settings {
 			'streaming_mode'        => in_array( $mode, self::STREAMING_MODES, true ) ? $mode : $defaults['streaming_mode'],
 			'rate_limit_per_minute' => is_numeric( $rate ) ? max( 0, min( self::MAX_RATE_LIMIT, (int) $rate ) ) : $defaults['rate_limit_per_minute'],
 			'direct_url'            => $direct ?? $defaults['direct_url'],
+			'turnstile_site_key'    => self::is_turnstile_key( $turnstile_key ) ? $turnstile_key : $defaults['turnstile_site_key'],
 		);
 	}
 
@@ -123,6 +146,11 @@ final class Settings {
 		return $this->secret_box->seal( trim( $value ) );
 	}
 
+	/** Whether the text is a Turnstile key as Cloudflare writes them. */
+	public static function is_turnstile_key( string $key ): bool {
+		return 1 === preg_match( '/' . self::TURNSTILE_KEY_PATTERN . '/', $key );
+	}
+
 	/** An http(s) URL without trailing slashes, or null when the text is not one ('' stays ''). */
 	public static function normalize_url( string $url ): ?string {
 		$url = trim( $url );
@@ -137,7 +165,7 @@ final class Settings {
 		return untrailingslashit( esc_url_raw( $url, array( 'http', 'https' ) ) );
 	}
 
-	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string} */
+	/** @return array{gateway_url: string, site_id: string, streaming_mode: string, rate_limit_per_minute: int, direct_url: string, turnstile_site_key: string} */
 	private function stored(): array {
 		return $this->sanitize( get_option( self::OPTION, self::defaults() ) );
 	}
@@ -158,6 +186,28 @@ final class Settings {
 			return '' === $constant ? null : $constant;
 		}
 		$sealed = get_option( self::SECRET_OPTION, '' );
+		if ( ! is_string( $sealed ) || '' === $sealed ) {
+			return null;
+		}
+		return $this->secret_box->open( $sealed );
+	}
+
+	/** Turnstile's site key ('' when none is set). */
+	public function turnstile_site_key(): string {
+		$constant = $this->constant( 'turnstile_site_key' );
+		if ( null !== $constant ) {
+			return self::is_turnstile_key( $constant ) ? $constant : '';
+		}
+		return $this->stored()['turnstile_site_key'];
+	}
+
+	/** Turnstile's secret key, or null when none is set or the stored one cannot be opened. */
+	public function turnstile_secret(): ?string {
+		$constant = $this->constant( 'turnstile_secret' );
+		if ( null !== $constant ) {
+			return '' === $constant ? null : $constant;
+		}
+		$sealed = get_option( self::TURNSTILE_SECRET_OPTION, '' );
 		if ( ! is_string( $sealed ) || '' === $sealed ) {
 			return null;
 		}
@@ -192,7 +242,7 @@ final class Settings {
 		return '' !== $this->gateway_url() && '' !== $this->site_id() && null !== $this->secret();
 	}
 
-	/** Whether wp-config.php defines the field (gateway_url, site_id, secret or direct_url). */
+	/** Whether wp-config.php defines the field (gateway_url, site_id, secret, direct_url, turnstile_site_key or turnstile_secret). */
 	public function from_constant( string $field ): bool {
 		return null !== $this->constant( $field );
 	}
@@ -204,19 +254,24 @@ final class Settings {
 	 */
 	public function to_public_array(): array {
 		return array(
-			'gateway_url'               => $this->gateway_url(),
-			'site_id'                   => $this->site_id(),
-			'secret_set'                => null !== $this->secret(),
-			'secret_from_constant'      => $this->from_constant( 'secret' ),
-			'gateway_url_from_constant' => $this->from_constant( 'gateway_url' ),
-			'site_id_from_constant'     => $this->from_constant( 'site_id' ),
-			'streaming_mode'            => $this->streaming_mode(),
-			'rate_limit_per_minute'     => $this->rate_limit_per_minute(),
+			'gateway_url'                      => $this->gateway_url(),
+			'site_id'                          => $this->site_id(),
+			'secret_set'                       => null !== $this->secret(),
+			'secret_from_constant'             => $this->from_constant( 'secret' ),
+			'gateway_url_from_constant'        => $this->from_constant( 'gateway_url' ),
+			'site_id_from_constant'            => $this->from_constant( 'site_id' ),
+			'streaming_mode'                   => $this->streaming_mode(),
+			'rate_limit_per_minute'            => $this->rate_limit_per_minute(),
+			'turnstile_site_key'               => $this->turnstile_site_key(),
+			'turnstile_secret_set'             => null !== $this->turnstile_secret(),
+			'turnstile_site_key_from_constant' => $this->from_constant( 'turnstile_site_key' ),
+			'turnstile_secret_from_constant'   => $this->from_constant( 'turnstile_secret' ),
 		);
 	}
 
 	/**
-	 * Stores the given fields (others keep their value). A "secret" of "" removes the stored secret.
+	 * Stores the given fields (others keep their value). A "secret" or "turnstile_secret"
+	 * of "" removes the stored one.
 	 *
 	 * @param array<string, mixed> $changes Validated fields.
 	 */
@@ -225,14 +280,21 @@ final class Settings {
 		if ( $fields ) {
 			update_option( self::OPTION, array_merge( $this->stored(), $fields ), true );
 		}
-		if ( array_key_exists( 'secret', $changes ) ) {
-			$secret = is_string( $changes['secret'] ) ? trim( $changes['secret'] ) : '';
+		$secrets = array(
+			'secret'           => self::SECRET_OPTION,
+			'turnstile_secret' => self::TURNSTILE_SECRET_OPTION,
+		);
+		foreach ( $secrets as $field => $option ) {
+			if ( ! array_key_exists( $field, $changes ) ) {
+				continue;
+			}
+			$secret = is_string( $changes[ $field ] ) ? trim( $changes[ $field ] ) : '';
 			if ( '' === $secret ) {
-				delete_option( self::SECRET_OPTION );
+				delete_option( $option );
 			} else {
 				// Sealed here too, so the secret never reaches the database in plain text
 				// even where the sanitize callback is not registered.
-				update_option( self::SECRET_OPTION, $this->secret_box->seal( $secret ), false );
+				update_option( $option, $this->secret_box->seal( $secret ), false );
 			}
 		}
 	}
