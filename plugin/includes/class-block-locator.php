@@ -41,6 +41,7 @@ final class Block_Locator {
 		'suggestions'     => '',
 		'memoryDays'      => 7,
 		'keepTranscripts' => false,
+		'dailyQuestions'  => 0,
 	);
 
 	/**
