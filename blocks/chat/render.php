@@ -46,6 +46,12 @@ $sluice_ticket_url = function_exists( 'sluice_ticket_url' ) ? sluice_ticket_url(
 if ( '' !== $sluice_ticket_url ) {
 	$sluice_config['ticketUrl'] = $sluice_ticket_url;
 }
+// Turnstile: the widget's site key, and Cloudflare's script, while the site has it on.
+$sluice_turnstile_key = function_exists( 'sluice_turnstile_site_key' ) ? sluice_turnstile_site_key() : '';
+if ( '' !== $sluice_turnstile_key ) {
+	$sluice_config['turnstileSiteKey'] = $sluice_turnstile_key;
+	sluice_enqueue_turnstile();
+}
 if ( is_user_logged_in() ) {
 	$sluice_config['nonce'] = wp_create_nonce( 'wp_rest' );
 }

@@ -188,16 +188,47 @@ describe("a Chat block's daily cap (dailyQuestions)", () => {
   });
 });
 
+/** Where the site's fake-siteverify mu-plugin sends tokens from the next request on. */
+function pointSiteverifyAt(url: string): void {
+  writeFileSync(path.join(site.dir, "wp-content", "mu-plugins", "sluice-siteverify-url.txt"), url);
+}
+
+/** The post's page as a visitor gets it. */
+async function pageHtml(postId: number): Promise<string> {
+  const response = await fetch(`${site.url}/?p=${postId}`);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+/** The first Chat block's config (its `data-sluice-chat` JSON) in a page. */
+function blockConfig(html: string): Record<string, unknown> {
+  const attribute = html.match(/data-sluice-chat="([^"]*)"/)?.[1];
+  if (attribute === undefined) throw new Error("no Chat block on the page");
+  const json = attribute
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#039;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+  return JSON.parse(json) as Record<string, unknown>;
+}
+
 describe("Cloudflare Turnstile", () => {
   beforeAll(async () => {
+    // The URL is read from a text file on each request: a PHP file rewritten in place may
+    // be served from opcache for a moment longer.
     writeFileSync(
       path.join(site.dir, "wp-content", "mu-plugins", "sluice-fake-siteverify.php"),
-      `<?php\nadd_filter( 'sluice_turnstile_siteverify_url', static fn() => ${JSON.stringify(siteverifyUrl)} );\n`,
+      "<?php\nadd_filter( 'sluice_turnstile_siteverify_url', static fn() => trim( (string) file_get_contents( __DIR__ . '/sluice-siteverify-url.txt' ) ) );\n",
     );
+    pointSiteverifyAt(siteverifyUrl);
   });
 
   it("is off until both keys are set; the secret is write-only and stored sealed", async () => {
     expect((await ask(posts.open, "open-block-1")).status).toBe(200);
+    const offPage = await pageHtml(posts.open);
+    expect(offPage).not.toContain("turnstileSiteKey");
+    expect(offPage).not.toContain("challenges.cloudflare.com");
     const keyOnly = await site.rest("/settings", {
       as: "admin",
       body: { turnstile_site_key: TURNSTILE_SITE_KEY },
@@ -234,6 +265,18 @@ describe("Cloudflare Turnstile", () => {
       body: { turnstile_site_key: "not a key!" },
     });
     expect(bad.status).toBe(400);
+  });
+
+  it("puts the site key in the block's config and Cloudflare's script (explicit, deferred) on the page; never the secret", async () => {
+    const html = await pageHtml(posts.open);
+    const config = blockConfig(html);
+    expect(config.turnstileSiteKey).toBe(TURNSTILE_SITE_KEY);
+    expect(html).not.toContain(TURNSTILE_SECRET);
+    const script = html.match(/<script[^>]*id="sluice-turnstile-js"[^>]*>/)?.[0] ?? "";
+    expect(script).toContain(
+      'src="https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit"',
+    );
+    expect(script).toMatch(/\bdefer\b/);
   });
 
   it("refuses a question without a token (400 sluice_turnstile_missing), before the gateway", async () => {
@@ -300,17 +343,11 @@ describe("Cloudflare Turnstile", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    writeFileSync(
-      path.join(site.dir, "wp-content", "mu-plugins", "sluice-fake-siteverify.php"),
-      `<?php\nadd_filter( 'sluice_turnstile_siteverify_url', static fn() => 'http://127.0.0.1:${closedPort}/turnstile/v0/siteverify' );\n`,
-    );
+    pointSiteverifyAt(`http://127.0.0.1:${closedPort}/turnstile/v0/siteverify`);
     const down = await ask(posts.open, "open-block-1", { turnstile_token: "good-3" });
     expect(down.status).toBe(503);
     expect(((await down.json()) as ErrorBody).code).toBe("sluice_turnstile_unavailable");
-    writeFileSync(
-      path.join(site.dir, "wp-content", "mu-plugins", "sluice-fake-siteverify.php"),
-      `<?php\nadd_filter( 'sluice_turnstile_siteverify_url', static fn() => ${JSON.stringify(siteverifyUrl)} );\n`,
-    );
+    pointSiteverifyAt(siteverifyUrl);
     expect(gatewayChats()).toBe(before);
   });
 

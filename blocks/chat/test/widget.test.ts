@@ -591,3 +591,68 @@ describe("ChatWidget", () => {
     });
   });
 });
+
+describe("ChatWidget with Turnstile on", () => {
+  /** `window.turnstile`: passes the check at once, and again after each reset. */
+  function fakeTurnstile() {
+    let issued = 0;
+    let callback: ((token: string) => void) | undefined;
+    const pass = () => setTimeout(() => callback?.(`tok-${++issued}`), 0);
+    const api = {
+      resets: 0,
+      render: (_container: HTMLElement, parameters: { callback: (token: string) => void }) => {
+        callback = parameters.callback;
+        pass();
+        return "w1";
+      },
+      reset: () => {
+        api.resets++;
+        pass();
+      },
+      getResponse: () => undefined,
+      remove: () => {},
+    };
+    vi.stubGlobal("turnstile", api);
+    return api;
+  }
+
+  test("the widget sits above the message field, and each question sends a token of its own", async () => {
+    fakeTurnstile();
+    const { root, ask, idle } = mount({ turnstileSiteKey: "0x4AAA" });
+    const gate = root.querySelector(".sluice-chat__turnstile");
+    expect(gate?.nextElementSibling?.classList.contains("sluice-chat__form")).toBe(true);
+    replies.push(answered("One."), answered("Two."));
+    ask("First?");
+    await idle();
+    ask("Second?");
+    await idle();
+    expect(bodies.map((body) => body.turnstile_token)).toEqual(["tok-1", "tok-2"]);
+  });
+
+  test("a refused token runs the check again, and Retry sends a new one", async () => {
+    const api = fakeTurnstile();
+    const { root, log, ask, idle } = mount({ turnstileSiteKey: "0x4AAA" });
+    replies.push(
+      json(403, { code: "sluice_turnstile_invalid", message: "m", data: { status: 403 } }),
+      answered("Now it works."),
+    );
+    ask("Hello?");
+    await idle();
+    expect(log.textContent).toContain("The security check did not pass.");
+    const resetsAfterRefusal = api.resets;
+    expect(resetsAfterRefusal).toBe(2); // the token was handed out, then refused
+    (root.querySelector(".sluice-chat__retry") as HTMLButtonElement).click();
+    await idle();
+    expect(answers(log)).toEqual(["Now it works."]);
+    expect(bodies.map((body) => body.turnstile_token)).toEqual(["tok-1", "tok-3"]);
+  });
+
+  test("without a site key there is no widget and no token field", async () => {
+    const { root, ask, idle } = mount();
+    expect(root.querySelector(".sluice-chat__turnstile")).toBeNull();
+    replies.push(answered("Fine."));
+    ask("Hi");
+    await idle();
+    expect(bodies[0]).not.toHaveProperty("turnstile_token");
+  });
+});

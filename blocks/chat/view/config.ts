@@ -30,6 +30,8 @@ export interface ChatConfig {
   memoryDays: number;
   /** The viewer may manage the site (manage_options): each answer shows its cost. */
   canSeeCost: boolean;
+  /** While the site has Turnstile on: the widget's site key (each question needs a token). */
+  turnstileSiteKey?: string;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +68,7 @@ export function parseChatConfig(raw: string | null | undefined): ChatConfig {
   ) as Record<string, unknown>;
   const nonce = text(record.nonce);
   const ticketUrl = text(record.ticketUrl);
+  const turnstileSiteKey = text(record.turnstileSiteKey);
   return {
     restUrl,
     postId,
@@ -82,5 +85,6 @@ export function parseChatConfig(raw: string | null | undefined): ChatConfig {
     memoryDays:
       record.memoryDays === undefined ? DEFAULT_MEMORY_DAYS : memoryDays(record.memoryDays),
     canSeeCost: record.canSeeCost === true,
+    ...(turnstileSiteKey ? { turnstileSiteKey } : {}),
   };
 }

@@ -12,6 +12,7 @@ import {
   readJson,
   requestAnswer,
   type TransportDeps,
+  unsentOutcome,
 } from "./transport";
 
 /**
@@ -180,8 +181,8 @@ export async function requestDirectAnswer(
       nonceRejected ||= answer.nonceRejected;
       ticketResponse = answer.response;
     } catch (error) {
-      if (isAbort(error, signal)) return stopped();
-      return { outcome: { status: "failed", failure: { kind: "unavailable" } }, nonceRejected };
+      // WordPress out of reach, Stop, or no Turnstile token (each ticket needs a new one).
+      return { outcome: unsentOutcome(error, signal), nonceRejected };
     }
     const body = await readJson(ticketResponse);
     if (signal.aborted) return stopped();

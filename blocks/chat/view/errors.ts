@@ -22,7 +22,15 @@ export type FailureKind =
   | "too_long"
   | "rejected"
   | "interrupted"
-  | "unreadable";
+  | "unreadable"
+  /** The block's own daily cap (its `dailyQuestions`) is reached, until the site's midnight. */
+  | "daily_cap"
+  /** Turnstile: the token was missing or refused, or the widget could not pass the check. */
+  | "check_failed"
+  /** Turnstile: WordPress could not have the token verified (siteverify out of reach). */
+  | "check_unavailable"
+  /** Turnstile: Cloudflare's script did not load in time, so nothing was sent. */
+  | "check_not_loaded";
 
 /** Which spend cap refused a question (the gateway's `scope` of `budget_exhausted`). */
 export type BudgetScope = "day" | "month" | "visitor_day" | "request";
@@ -53,6 +61,13 @@ const TOO_LONG_CODES: readonly string[] = [
 ] satisfies GatewayErrorCode[];
 const PROVIDER_BUSY: GatewayErrorCode = "provider_rate_limited";
 const CHAT_OFF: ErrorCode = "sluice_chat_off";
+const DAILY_CAP: ErrorCode = "sluice_daily_cap_reached";
+/** Turnstile's refusals of the token: complete the check again, then resend. */
+const CHECK_FAILED_CODES: readonly string[] = [
+  "sluice_turnstile_missing",
+  "sluice_turnstile_invalid",
+] satisfies ErrorCode[];
+const CHECK_UNAVAILABLE: ErrorCode = "sluice_turnstile_unavailable";
 
 function isBudgetCode(code: string): boolean {
   return BUDGET_CODES.includes(code);
@@ -133,6 +148,10 @@ export function classifyHttpFailure(
     ...(rawCode ? { code: rawCode } : {}),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   };
+  // The plugin's abuse brakes, told by their codes before their statuses (429, 400, 403, 503).
+  if (code === DAILY_CAP) return { kind: "daily_cap", ...base };
+  if (CHECK_FAILED_CODES.includes(code)) return { kind: "check_failed", ...base };
+  if (code === CHECK_UNAVAILABLE) return { kind: "check_unavailable", ...base };
   if (isBudgetCode(bare)) {
     return {
       kind: "budget",
@@ -342,6 +361,39 @@ export function describeFailure(
     case "unreadable":
       return {
         text: __("The answer could not be read. Please try again.", "sluice"),
+        retryable: true,
+      };
+    case "daily_cap":
+      // The cap holds until the site's midnight: asking again today is refused the same way.
+      return {
+        text: __(
+          "This chat has answered all the questions it can today. Please come back tomorrow.",
+          "sluice",
+        ),
+        retryable: false,
+      };
+    case "check_failed":
+      return {
+        text: __(
+          "The security check did not pass. Please complete it again, then send your question again.",
+          "sluice",
+        ),
+        retryable: true,
+      };
+    case "check_unavailable":
+      return {
+        text: __(
+          "The security check cannot be verified right now. Please try again in a moment.",
+          "sluice",
+        ),
+        retryable: true,
+      };
+    case "check_not_loaded":
+      return {
+        text: __(
+          "The security check did not load, so your question was not sent. Please check your connection, then try again.",
+          "sluice",
+        ),
         retryable: true,
       };
     default:

@@ -3,6 +3,7 @@ import { looksBuffered, ReadLog } from "./buffering";
 import { type ChatFailure, classifyHttpFailure, classifyStreamError } from "./errors";
 import type { HistoryMessage } from "./history";
 import { createWireDecoder } from "./sse";
+import { type TokenSource, TurnstileError } from "./turnstile";
 import { parseBufferedAnswer, type UsageFinalEvent, type UsageStartEvent } from "./wire";
 
 export interface ChatRequest {
@@ -13,6 +14,11 @@ export interface ChatRequest {
   /** false asks for one buffered JSON answer. */
   stream: boolean;
   nonce?: string;
+  /**
+   * While the site has Turnstile on: where each request to WordPress gets its own token
+   * (`turnstile_token`; tokens are single-use). Without it the body has no token field.
+   */
+  turnstileToken?: TokenSource;
 }
 
 export interface ChatHandlers {
@@ -73,13 +79,27 @@ export async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** The chat route's body: the post, the block, the conversation and whether to stream. */
-export function chatRouteBody(request: ChatRequest): string {
+/**
+ * What a request that never reached an answer comes to: stopped (the visitor's Stop),
+ * the Turnstile check's own failure (nothing was sent), or WordPress out of reach.
+ */
+export function unsentOutcome(error: unknown, signal: AbortSignal): ChatOutcome {
+  if (isAbort(error, signal)) return { status: "stopped" };
+  if (error instanceof TurnstileError) return { status: "failed", failure: error.failure };
+  return { status: "failed", failure: { kind: "unavailable" } };
+}
+
+/**
+ * The chat route's body (the ticket route's too): the post, the block, the conversation,
+ * whether to stream, and the Turnstile token when there is one.
+ */
+export function chatRouteBody(request: ChatRequest, turnstileToken?: string): string {
   return JSON.stringify({
     post_id: request.postId,
     block_id: request.blockId,
     messages: request.messages,
     stream: request.stream,
+    ...(turnstileToken ? { turnstile_token: turnstileToken } : {}),
   });
 }
 
@@ -91,8 +111,10 @@ export interface WordPressAnswer {
 
 /**
  * POSTs a chat request to one of the plugin's routes (the chat route, the ticket route)
- * with the visitor's cookies, and with the nonce of a logged-in user: a refused nonce is
- * retried once without it (as a visitor). Throws what fetch throws.
+ * with the visitor's cookies, with the nonce of a logged-in user (a refused nonce is
+ * retried once without it, as a visitor), and with a new Turnstile token while the site
+ * has it on. Throws what fetch throws, and what the token source throws (TurnstileError,
+ * or an AbortError).
  */
 export async function postToWordPress(
   url: string,
@@ -101,6 +123,10 @@ export async function postToWordPress(
   signal: AbortSignal,
   deps: TransportDeps,
 ): Promise<WordPressAnswer> {
+  // One token per request. The retry without a refused nonce sends the same one: WordPress
+  // refuses the nonce before the route runs, so the token was never checked (nor spent).
+  const token = request.turnstileToken ? await request.turnstileToken(signal) : undefined;
+  const body = chatRouteBody(request, token);
   const send = (withNonce: boolean) => {
     const headers: Record<string, string> = { "Content-Type": "application/json", Accept: accept };
     if (withNonce && request.nonce) headers["X-WP-Nonce"] = request.nonce;
@@ -110,7 +136,7 @@ export async function postToWordPress(
       credentials: "same-origin",
       cache: "no-store",
       signal,
-      body: chatRouteBody(request),
+      body,
     });
   };
   const response = await send(true);
@@ -139,10 +165,7 @@ export async function requestAnswer(
     const accept = request.stream ? "text/event-stream, application/json" : "application/json";
     answer = await postToWordPress(request.restUrl, request, accept, signal, deps);
   } catch (error) {
-    const outcome: ChatOutcome = isAbort(error, signal)
-      ? { status: "stopped" }
-      : { status: "failed", failure: { kind: "unavailable" } };
-    return { outcome, nonceRejected: false };
+    return { outcome: unsentOutcome(error, signal), nonceRejected: false };
   }
   return {
     outcome: await readAnswer(answer.response, handlers, signal, deps),

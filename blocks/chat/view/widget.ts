@@ -19,6 +19,7 @@ import {
   canStream,
   requestAnswer,
 } from "./transport";
+import { TurnstileGate } from "./turnstile";
 
 let instances = 0;
 
@@ -87,6 +88,8 @@ export class ChatWidget {
   /** Direct mode's ticket route, until a fallback to the chat route (relay) for this page. */
   #ticketUrl: string | undefined;
   #controller: AbortController | undefined;
+  /** While the site has Turnstile on: this block's widget, one token per request. */
+  readonly #turnstile: TurnstileGate | undefined;
   /** Whether the log is scrolled to its end (then new text keeps it there). */
   #pinned = true;
 
@@ -153,7 +156,21 @@ export class ChatWidget {
     this.#form.append(label, this.#input, this.#send, this.#stop, hint);
 
     if (config.texts.title) root.append(title);
-    root.append(this.#log, bar, this.#form, this.#announcer.element);
+    root.append(this.#log, bar);
+    if (config.turnstileSiteKey && config.streamingMode !== "off") {
+      this.#turnstile = new TurnstileGate(this.#doc, config.turnstileSiteKey, {
+        onWait: () =>
+          this.#announcer.say(
+            __(
+              "Complete the security check above the message field to send your question.",
+              "sluice",
+            ),
+          ),
+      });
+      root.append(this.#turnstile.element);
+      this.#turnstile.start();
+    }
+    root.append(this.#form, this.#announcer.element);
     if (config.texts.welcome) {
       const welcome = this.#addMessage("assistant");
       welcome.append(renderBlocks(this.#doc, parseBlocks(config.texts.welcome)));
@@ -293,6 +310,7 @@ export class ChatWidget {
       messages,
       stream,
       ...(this.#nonce ? { nonce: this.#nonce } : {}),
+      ...(this.#turnstile ? { turnstileToken: this.#turnstile.token.bind(this.#turnstile) } : {}),
     };
     let result: ChatResult;
     if (this.#ticketUrl) {
@@ -418,6 +436,8 @@ export class ChatWidget {
     partial = "",
   ): void {
     const { text, retryable } = describeFailure(failure);
+    // A refused token is spent: the widget runs the check again for the retry.
+    if (failure.kind === "check_failed") this.#turnstile?.reset();
     if (partial) answerRow?.classList.add("is-interrupted");
     else answerRow?.remove();
     const notice = this.#addMessage("notice");
