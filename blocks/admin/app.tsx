@@ -8,6 +8,7 @@ import { KeysPanel } from "./panels/keys-panel";
 import { SettingsPanel } from "./panels/settings-panel";
 import { StreamingPanel } from "./panels/streaming-panel";
 import { TranscriptsPanel } from "./panels/transcripts-panel";
+import { TurnstilePanel } from "./panels/turnstile-panel";
 
 type Loaded =
   | { state: "loading" }
@@ -86,6 +87,12 @@ export function AdminApp() {
               )
             }
           />
+          {loaded.settings.turnstile_secret_set !== undefined ? (
+            <TurnstilePanel
+              settings={loaded.settings}
+              onSaved={(settings) => setLoaded({ state: "ready", settings })}
+            />
+          ) : null}
           {isConnected(loaded.settings) ? (
             <KeysPanel
               key={`${loaded.settings.gateway_url} ${loaded.settings.site_id} ${loaded.settings.secret_set}`}

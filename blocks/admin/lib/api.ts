@@ -16,7 +16,17 @@ export type SluiceSettings = {
   rate_limit_per_minute: number;
   /** What the admin should know (absent from an older plugin). */
   warnings?: SettingsWarning[];
-} & Partial<TransportSettings>;
+} & Partial<TransportSettings> &
+  Partial<TurnstileSettings>;
+
+/** Cloudflare Turnstile's keys (an older plugin sends none); the secret is never read back. */
+export interface TurnstileSettings {
+  /** The public site key ("" when none); Turnstile is on once a secret is set too. */
+  turnstile_site_key: string;
+  turnstile_secret_set: boolean;
+  turnstile_site_key_from_constant: boolean;
+  turnstile_secret_from_constant: boolean;
+}
 
 /**
  * The transport part of the settings (docs/wordpress-contract.md, "Transports: relay and
@@ -59,9 +69,14 @@ export interface SettingsWarning {
 export type SettingsChanges = Partial<
   Pick<
     SluiceSettings,
-    "gateway_url" | "site_id" | "streaming_mode" | "rate_limit_per_minute" | "direct_url"
+    | "gateway_url"
+    | "site_id"
+    | "streaming_mode"
+    | "rate_limit_per_minute"
+    | "direct_url"
+    | "turnstile_site_key"
   >
-> & { secret?: string };
+> & { secret?: string; turnstile_secret?: string };
 
 /** POST /wp-json/sluice/v1/test-connection. */
 export interface ConnectionReport {
