@@ -77,7 +77,12 @@ test("direct mode: the admin switches to it, a visitor's answer streams from the
     const transport = adminPage.locator(".sluice-admin__transport");
     await expect(transport).toHaveAttribute("data-transport", "relay");
     await adminPage.getByLabel("Direct streaming URL").fill(gateway.url);
-    await adminPage.getByRole("button", { name: "Save", exact: true }).click();
+    // The Save of the card that holds the field (other cards have a Save of their own).
+    await adminPage
+      .locator("form")
+      .filter({ has: adminPage.getByLabel("Direct streaming URL") })
+      .getByRole("button", { name: "Save", exact: true })
+      .click();
     const screen = adminPage.locator("#sluice-admin-root");
     await expect(screen.getByText("Settings saved.")).toBeVisible();
     await expect(transport).toContainText("Test streaming to switch to direct mode");

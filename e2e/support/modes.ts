@@ -16,7 +16,12 @@ export async function switchToDirectStreaming(
   await page.goto(`${siteUrl}/wp-admin/options-general.php?page=sluice`);
   const screen = page.locator("#sluice-admin-root");
   await page.getByLabel("Direct streaming URL").fill(directUrl);
-  await page.getByRole("button", { name: "Save", exact: true }).click();
+  // The Save of the card that holds the field (other cards have a Save of their own).
+  await page
+    .locator("form")
+    .filter({ has: page.getByLabel("Direct streaming URL") })
+    .getByRole("button", { name: "Save", exact: true })
+    .click();
   await expect(screen.getByText("Settings saved.")).toBeVisible();
   await page.getByRole("button", { name: "Test streaming", exact: true }).click();
   await expect(screen.getByText("Direct streaming works.")).toBeVisible({ timeout: 30_000 });
