@@ -5,8 +5,10 @@ import { useEffect } from "@wordpress/element";
 import { __ } from "@wordpress/i18n";
 import { ATTRIBUTE_DEFAULTS, type ChatAttributes } from "./attributes";
 import { editorBlockIds, generateBlockId } from "./editor/block-id";
+import { DailyLimitControl } from "./editor/daily-limit";
 import { ModelPicker, useGatewayModels } from "./editor/model-picker";
 import { ChatPreview } from "./editor/preview";
+import { PrivacyPanel } from "./editor/privacy-panel";
 
 const MIN_ANSWER_TOKENS = 16;
 const DEFAULT_MAX_ANSWER_TOKENS = 8192;
@@ -31,7 +33,8 @@ export default function Edit({
   setAttributes,
   clientId,
 }: BlockEditProps<ChatAttributes>) {
-  const { blockId, title, welcome, systemPrompt, model, maxTokens, placeholder } = attributes;
+  const { blockId, title, welcome, suggestions, systemPrompt, model, maxTokens, placeholder } =
+    attributes;
   useOwnBlockId(blockId, clientId, setAttributes);
   const models = useGatewayModels();
   const selected =
@@ -56,6 +59,16 @@ export default function Edit({
             help={__("Shown as the first bubble. It is not sent to the model.", "sluice")}
             value={welcome}
             onChange={(next) => setAttributes({ welcome: next })}
+          />
+          <TextareaControl
+            __nextHasNoMarginBottom
+            label={__("Suggested questions", "sluice")}
+            help={__(
+              "One per line, at most four. Shown as buttons until the visitor's first question; a click asks it.",
+              "sluice",
+            )}
+            value={suggestions}
+            onChange={(next) => setAttributes({ suggestions: next })}
           />
           <TextControl
             __next40pxDefaultSize
@@ -97,7 +110,16 @@ export default function Edit({
             withInputField
             onChange={(next) => setAttributes({ maxTokens: next ?? ATTRIBUTE_DEFAULTS.maxTokens })}
           />
+          <DailyLimitControl
+            value={attributes.dailyQuestions}
+            onChange={(next) => setAttributes({ dailyQuestions: next })}
+          />
         </PanelBody>
+        <PrivacyPanel
+          memoryDays={attributes.memoryDays}
+          keepTranscripts={attributes.keepTranscripts}
+          onChange={setAttributes}
+        />
       </InspectorControls>
       <div {...blockProps}>
         <ChatPreview attributes={attributes} />
