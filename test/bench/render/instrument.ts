@@ -8,13 +8,15 @@
  * - each requestAnimationFrame callback's duration: the block's answer writes at most
  *   once a frame from requestAnimationFrame (streaming-answer.ts), and nothing else on
  *   the page uses it, so each callback is one write of the answer (its scroll included);
+ *   and, after it (not timed), the tag of the answer's last element: the block being
+ *   written (P, TABLE, PRE, UL, …);
  * - when the log's aria-busy changes: true when the question is sent, false once the
  *   answer is written to its end.
  */
 
 export interface RenderRecord {
   longTasks: { start: number; duration: number }[];
-  writes: { at: number; ms: number }[];
+  writes: { at: number; ms: number; open: string }[];
   busy: { at: number; value: string }[];
   /** false when this browser does not report long tasks (the measure would be empty). */
   longTasksSupported: boolean;
@@ -43,9 +45,17 @@ window.requestAnimationFrame = (callback) =>
     try {
       callback(time);
     } finally {
-      record.writes.push({ at: start, ms: performance.now() - start });
+      const elapsed = performance.now() - start;
+      record.writes.push({ at: start, ms: elapsed, open: openBlock() });
     }
   });
+
+function openBlock(): string {
+  const bubbles = document.querySelectorAll(
+    ".sluice-chat__message--assistant .sluice-chat__bubble",
+  );
+  return bubbles[bubbles.length - 1]?.lastElementChild?.tagName ?? "";
+}
 
 new MutationObserver((mutations) => {
   for (const mutation of mutations) {

@@ -443,6 +443,10 @@ interface Pass {
   writes: number;
   writeTimes: Percentiles;
   writeSum: number;
+  /** The longest write while each kind of block was the one being written (P, TABLE, PRE, …). */
+  writeMaxByBlock: Map<string, number>;
+  /** For each long task, the block being written by the writes inside it ("" when none). */
+  longTaskBlocks: string[];
   longTasks: number[];
   /** Long tasks before the question (page load): not the answer's. */
   beforeTasks: number[];
@@ -470,6 +474,17 @@ function summarise(name: string, measured: Measured, stream: StreamLog, answer: 
   const inAnswer = (at: number) => at >= from && at <= to + 300;
   const writes = record.writes.filter((write) => inAnswer(write.at));
   const firstWrite = writes[0]?.at;
+  const writeMaxByBlock = new Map<string, number>();
+  for (const write of writes) {
+    writeMaxByBlock.set(write.open, Math.max(writeMaxByBlock.get(write.open) ?? 0, write.ms));
+  }
+  const longTasks = record.longTasks.filter((task) => inAnswer(task.start));
+  const longTaskBlocks = longTasks.map((task) => {
+    const inside = writes.filter(
+      (write) => write.at >= task.start && write.at <= task.start + task.duration,
+    );
+    return [...new Set(inside.map((write) => write.open))].join("+");
+  });
   const doneEpoch = busyFalse ? measured.timeOrigin + busyFalse.at : undefined;
   const problems = checkDom(dom, answer, stream);
   if (!record.longTasksSupported) problems.push("this Chromium does not report long tasks");
@@ -480,7 +495,9 @@ function summarise(name: string, measured: Measured, stream: StreamLog, answer: 
     writes: writes.length,
     writeTimes: percentiles(writes.map((write) => write.ms)),
     writeSum: writes.reduce((sum, write) => sum + write.ms, 0),
-    longTasks: record.longTasks.filter((task) => inAnswer(task.start)).map((t) => t.duration),
+    writeMaxByBlock,
+    longTasks: longTasks.map((task) => task.duration),
+    longTaskBlocks,
     beforeTasks: record.longTasks.filter((task) => task.start < from).map((t) => t.duration),
     trace: measured.trace,
     firstWriteMs: firstWrite !== undefined ? firstWrite - from : undefined,
@@ -553,6 +570,17 @@ function report(passes: Pass[], answer: string, intervalMs: number): ScenarioRes
     '  long tasks = PerformanceObserver "longtask" in the page; trace = RunTask events on the renderer\'s main',
     "  thread from a Chromium trace of the answer; first write, done = from the question sent (the log busy);",
     "  done − last = the answer written to its end − the last delta sent (epoch clocks)",
+    ...passes.map(
+      (pass) =>
+        `  ${pass.name}, write max by the block being written: ` +
+        [...pass.writeMaxByBlock]
+          .sort((a, b) => b[1] - a[1])
+          .map(([block, max]) => `${block || "none"} ${ms(max)}`)
+          .join(", ") +
+        (pass.longTasks.length > 0
+          ? `; long tasks while writing: ${tally(pass.longTaskBlocks.map((block) => block || "no write"))}`
+          : ""),
+    ),
     ...passes.map((pass) =>
       pass.beforeTasks.length > 0
         ? `  ${pass.name}, before the question (page load, not counted): ${pass.beforeTasks.length} long task(s), longest ${ms(longest(pass.beforeTasks))}`
@@ -593,6 +621,16 @@ function report(passes: Pass[], answer: string, intervalMs: number): ScenarioRes
       ? { error: `the answer was not rendered as streamed: ${problems.join("; ")}` }
       : {}),
   };
+}
+
+/** "TABLE × 12, PRE × 4": how often each name occurs, most first. */
+function tally(names: string[]): string {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, times]) => `${name} × ${times}`)
+    .join(", ");
 }
 
 /** The page must show the whole answer, as Markdown, for the figures to mean anything. */
