@@ -15,6 +15,7 @@ import { blockSettings, insertBlock, logIn, openNewPage, publish } from "./suppo
 
 const PAGE_TITLE = "Ask Example Bakery";
 const CHAT_TITLE = "Questions about our bread?";
+const SUGGESTIONS = ["Do you bake rye bread?", "When are you open?"];
 const SYSTEM_PROMPT =
   "You are the friendly help desk of Example Bakery. Answer in two or three sentences, and suggest calling the shop for orders.";
 
@@ -28,6 +29,13 @@ test("an editor inserts the Chat block, sets its title and system prompt, and pu
 }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   await logIn(page);
+  // The editor's preview never asks the chat: no request to the plugin's chat or ticket route.
+  const chatRequests: string[] = [];
+  page.on("request", (request) => {
+    if (/sluice(?:\/|%2F)v1(?:\/|%2F)(?:chat|ticket)/.test(request.url())) {
+      chatRequests.push(request.url());
+    }
+  });
   const canvas = await openNewPage(page);
   await canvas.getByRole("textbox", { name: "Add title" }).fill(PAGE_TITLE);
 
@@ -41,6 +49,13 @@ test("an editor inserts the Chat block, sets its title and system prompt, and pu
   await settings.getByLabel("System prompt").fill(SYSTEM_PROMPT);
   await expect(chatInEditor).toContainText(CHAT_TITLE);
 
+  // Suggested questions show in the preview as the page's (inert) buttons.
+  await settings.getByLabel("Suggested questions").fill(SUGGESTIONS.join("\n"));
+  await expect(chatInEditor.locator(".sluice-chat__suggestion")).toHaveText(SUGGESTIONS);
+  await settings.getByLabel("Daily question limit").fill("500");
+  await settings.getByRole("button", { name: "Memory and privacy" }).click();
+  await settings.getByRole("spinbutton", { name: "Remember the conversation (days)" }).fill("3");
+
   // The block has its id, and the system prompt is in the saved attributes.
   const attributes = await page.evaluate(() => {
     const { select } = (window as unknown as { wp: WpGlobal }).wp.data;
@@ -52,6 +67,10 @@ test("an editor inserts the Chat block, sets its title and system prompt, and pu
   expect(attributes?.blockId).toMatch(/^[a-z0-9]{12,}$/);
   expect(attributes?.systemPrompt).toBe(SYSTEM_PROMPT);
   expect(attributes?.title).toBe(CHAT_TITLE);
+  expect(attributes?.suggestions).toBe(SUGGESTIONS.join("\n"));
+  expect(attributes?.dailyQuestions).toBe(500);
+  expect(attributes?.memoryDays).toBe(3);
+  expect(attributes?.keepTranscripts ?? false).toBe(false);
 
   // The screenshot shows the Answers panel: system prompt and model.
   await settings
@@ -61,6 +80,7 @@ test("an editor inserts the Chat block, sets its title and system prompt, and pu
 
   publishedUrl = await publish(page);
   expect(publishedUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+  expect(chatRequests, "the editor sent nothing to the chat").toEqual([]);
 });
 
 test("a visitor asks on the published page and watches the answer grow; the ledger bills it", async ({
@@ -73,6 +93,7 @@ test("a visitor asks on the published page and watches the answer grow; the ledg
   // The system prompt stays on the server.
   expect(await opened.text()).not.toContain("help desk of Example Bakery");
   await expect(chat.root.locator(".sluice-chat__title")).toHaveText(CHAT_TITLE);
+  await expect(chat.root.locator(".sluice-chat__suggestion")).toHaveText(SUGGESTIONS);
 
   const question = "What makes sourdough bread rise?";
   await chat.recordNextAnswer();
