@@ -8,9 +8,10 @@ import {
   TextControl,
 } from "@wordpress/components";
 import { useState } from "@wordpress/element";
-import { __, sprintf } from "@wordpress/i18n";
+import { __ } from "@wordpress/i18n";
 import { SaveFooter } from "../components/save-footer";
-import { errorMessage, type SettingsChanges, type SluiceSettings, saveSettings } from "../lib/api";
+import { fromConstant, useSettingsSave } from "../components/use-settings-save";
+import type { SettingsChanges, SluiceSettings } from "../lib/api";
 
 type StreamingMode = SluiceSettings["streaming_mode"];
 
@@ -28,11 +29,6 @@ const MODE_HELP: Record<StreamingMode, string> = {
     "sluice",
   ),
 };
-
-function fromConstant(constant: string): string {
-  /* translators: %s: the constant's name, e.g. SLUICE_GATEWAY_URL */
-  return sprintf(__("Set in wp-config.php (%s).", "sluice"), constant);
-}
 
 interface Draft {
   gateway_url: string;
@@ -54,8 +50,6 @@ function draftOf(settings: SluiceSettings): Draft {
   };
 }
 
-type Status = { kind: "success" | "error"; message: string } | undefined;
-
 /**
  * Gateway URL, site id, write-only secret, direct streaming URL, streaming mode and rate
  * limit, with one Save,
@@ -69,24 +63,10 @@ export function SettingsPanel({
   onSaved(settings: SluiceSettings): void;
 }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(settings));
-  const [saving, setSaving] = useState(false);
-  const [status, setStatus] = useState<Status>();
   const update = (changes: Partial<Draft>) => setDraft((current) => ({ ...current, ...changes }));
-
-  const save = async (changes: SettingsChanges, done: string) => {
-    setSaving(true);
-    setStatus(undefined);
-    try {
-      const saved = await saveSettings(changes);
-      onSaved(saved);
-      setDraft(draftOf(saved));
-      setStatus({ kind: "success", message: done });
-    } catch (error) {
-      setStatus({ kind: "error", message: await errorMessage(error) });
-    } finally {
-      setSaving(false);
-    }
-  };
+  const { saving, status, setStatus, save } = useSettingsSave(onSaved, (saved) =>
+    setDraft(draftOf(saved)),
+  );
 
   const submit = (event: { preventDefault(): void }) => {
     event.preventDefault();

@@ -1,16 +1,10 @@
 import { Button, Card, CardBody, CardHeader, Notice, TextControl } from "@wordpress/components";
 import { useState } from "@wordpress/element";
-import { __, sprintf } from "@wordpress/i18n";
+import { __ } from "@wordpress/i18n";
 import { SaveFooter } from "../components/save-footer";
-import { errorMessage, type SettingsChanges, type SluiceSettings, saveSettings } from "../lib/api";
+import { fromConstant, useSettingsSave } from "../components/use-settings-save";
+import type { SluiceSettings } from "../lib/api";
 import { turnstileChanges, turnstileOn } from "../lib/turnstile-settings";
-
-type Status = { kind: "success" | "error"; message: string } | undefined;
-
-function fromConstant(constant: string): string {
-  /* translators: %s: the constant's name, e.g. SLUICE_TURNSTILE_SITE_KEY */
-  return sprintf(__("Set in wp-config.php (%s).", "sluice"), constant);
-}
 
 /**
  * Cloudflare Turnstile's site key and write-only secret: with both set, every question
@@ -25,25 +19,11 @@ export function TurnstilePanel({
 }) {
   const [siteKey, setSiteKey] = useState(settings.turnstile_site_key ?? "");
   const [secret, setSecret] = useState("");
-  const [saving, setSaving] = useState(false);
-  const [status, setStatus] = useState<Status>();
+  const { saving, status, setStatus, save } = useSettingsSave(onSaved, (saved) => {
+    setSiteKey(saved.turnstile_site_key ?? "");
+    setSecret("");
+  });
   const on = turnstileOn(settings);
-
-  const save = async (changes: SettingsChanges, done: string) => {
-    setSaving(true);
-    setStatus(undefined);
-    try {
-      const saved = await saveSettings(changes);
-      onSaved(saved);
-      setSiteKey(saved.turnstile_site_key ?? "");
-      setSecret("");
-      setStatus({ kind: "success", message: done });
-    } catch (error) {
-      setStatus({ kind: "error", message: await errorMessage(error) });
-    } finally {
-      setSaving(false);
-    }
-  };
 
   const submit = (event: { preventDefault(): void }) => {
     event.preventDefault();
